@@ -1,0 +1,133 @@
+//! Freezes the trimmed standard library into python.wasm: reads rustpython-pylib's `Lib/`, drops what
+//! `Lib/MANIFEST` names, adds our own `Lib/own/`, compiles every module to bytecode and writes one
+//! `FrozenLib` blob to `$OUT_DIR/stdlib.frozen` for `include_bytes!`. It must not copy `.py` files
+//! anywhere: the source stays in the crate it came from.
+
+use rustpython_compiler::{CompileOpts, Mode, compile};
+use rustpython_compiler_core::frozen::{FrozenCodeObject, FrozenLib, FrozenModule};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// One `drop` line of `Lib/MANIFEST`.
+struct Dropped {
+    module: String,
+    reason: String,
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let manifest_path = manifest_dir.join("Lib/MANIFEST");
+    let own_dir = manifest_dir.join("Lib/own");
+    println!("cargo:rerun-if-changed={}", manifest_path.display());
+    println!("cargo:rerun-if-changed={}", own_dir.display());
+
+    let manifest = fs::read_to_string(&manifest_path)
+        .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", manifest_path.display()));
+    let dropped = parse_manifest(&manifest);
+
+    let mut sources = BTreeMap::new();
+    collect_modules(Path::new(rustpython_pylib::LIB_PATH), "", &mut sources);
+    sources.retain(|name, _| !is_dropped(name, &dropped));
+    let mut own = BTreeMap::new();
+    collect_modules(&own_dir, "", &mut own);
+    for (name, source) in own {
+        if let Some(old) = sources.insert(name.clone(), source) {
+            // Ours replacing upstream is deliberate only if it is said here.
+            panic!("Lib/own module `{name}` shadows the stdlib's `{}`", old.path.display());
+        }
+    }
+    sources.insert(
+        "_wasipy_manifest".to_owned(),
+        ModuleSource::generated(dropped_module_source(&dropped)),
+    );
+
+    let mut frozen = Vec::with_capacity(sources.len());
+    for (name, module) in &sources {
+        let text = module.read();
+        let filename = format!("<frozen {name}>");
+        let code = match compile(&text, Mode::Exec, &filename, CompileOpts::default()) {
+            Ok(code) => code,
+            Err(e) => panic!("failed to compile `{}`: {e}", module.path.display()),
+        };
+        frozen.push((
+            name.as_str(),
+            FrozenModule { code: FrozenCodeObject::encode(&code), package: module.package },
+        ));
+    }
+    let lib = FrozenLib::encode(frozen.iter().map(|(n, m)| (*n, FrozenModule { code: FrozenCodeObject { bytes: &m.code.bytes[..] }, package: m.package })));
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("stdlib.frozen");
+    fs::write(&out, &lib.bytes).unwrap_or_else(|e| panic!("failed to write `{}`: {e}", out.display()));
+}
+
+struct ModuleSource {
+    path: PathBuf,
+    package: bool,
+    generated: Option<String>,
+}
+
+impl ModuleSource {
+    fn generated(text: String) -> Self {
+        Self { path: PathBuf::from("<generated>"), package: false, generated: Some(text) }
+    }
+
+    fn read(&self) -> String {
+        if let Some(text) = &self.generated {
+            return text.clone();
+        }
+        let text = fs::read_to_string(&self.path)
+            .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", self.path.display()));
+        // A byte order mark belongs to the file's encoding, not to its text.
+        text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text)
+    }
+}
+
+fn parse_manifest(text: &str) -> Vec<Dropped> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let rest = line
+                .strip_prefix("drop ")
+                .unwrap_or_else(|| panic!("Lib/MANIFEST: expected `drop <module> <reason>`, got `{line}`"));
+            let (module, reason) = rest.trim().split_once(char::is_whitespace).unwrap_or((rest, ""));
+            assert!(!reason.trim().is_empty(), "Lib/MANIFEST: `drop {module}` needs a reason");
+            Dropped { module: module.to_owned(), reason: reason.trim().to_owned() }
+        })
+        .collect()
+}
+
+fn is_dropped(name: &str, dropped: &[Dropped]) -> bool {
+    dropped.iter().any(|d| {
+        name == d.module || name.strip_prefix(&d.module).is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// `name -> source file` for every module below `dir`, packages by their `__init__.py`.
+fn collect_modules(dir: &Path, parent: &str, out: &mut BTreeMap<String, ModuleSource>) {
+    let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("failed to list `{}`: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        let dotted = |stem: &str| if parent.is_empty() { stem.to_owned() } else { format!("{parent}.{stem}") };
+        if path.is_dir() {
+            if file_name != "__pycache__" && path.join("__init__.py").exists() {
+                collect_modules(&path, &dotted(file_name), out);
+            }
+        } else if let Some(stem) = file_name.strip_suffix(".py") {
+            let package = stem == "__init__";
+            let name = if package { parent.to_owned() } else { dotted(stem) };
+            out.insert(name, ModuleSource { path, package, generated: None });
+        }
+    }
+}
+
+/// The `_wasipy_manifest` module: what was dropped and why, for the import hook that explains it.
+fn dropped_module_source(dropped: &[Dropped]) -> String {
+    let mut text = String::from("# Generated by build.rs from Lib/MANIFEST.\nDROPPED = {\n");
+    for d in dropped {
+        text.push_str(&format!("    {:?}: {:?},\n", d.module, d.reason));
+    }
+    text.push_str("}\n");
+    text
+}

@@ -1,0 +1,274 @@
+//! The one file that talks to the `rustpython_vm` embedding API (it changes between releases): builds
+//! the interpreter from a `Config`, offers the run modes as calls on a `Session`, and turns how a run
+//! ended into an exit code (CPython: `pymain_init`, `Py_FinalizeEx`). It decides no policy: which
+//! mode runs and in what order is `run.rs`'s.
+
+use crate::config::Config;
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
+use rustpython_vm::common::rc::PyRc;
+use rustpython_vm::compiler::Mode;
+use rustpython_vm::convert::TryFromObject;
+use rustpython_vm::frozen::FrozenLib;
+use rustpython_vm::scope::Scope;
+use rustpython_vm::{AsObject, Interpreter, PyObjectRef, PyResult, Settings, VirtualMachine};
+
+/// The trimmed stdlib and our own modules, compiled by build.rs.
+static FROZEN_STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
+
+/// A Python exception that ended a run mode.
+pub type Exception = PyBaseExceptionRef;
+
+/// CPython's exit code when `KeyboardInterrupt` ends the program and SIGINT cannot be re-raised
+/// (WASI has no signals): 128 + SIGINT.
+const EXIT_KEYBOARD_INTERRUPT: u32 = 130;
+
+pub struct Version {
+    /// `3.14.0`
+    pub short: String,
+    /// `sys.version`
+    pub full: String,
+}
+
+pub fn version() -> Version {
+    use rustpython_vm::version;
+    Version {
+        short: format!("{}.{}.{}", version::MAJOR, version::MINOR, version::MICRO),
+        // sys.version spans two lines; `-VV` prints it on one, as CPython does.
+        full: version::RUSTPYTHON_VERSION.replace('\n', " "),
+    }
+}
+
+/// The interpreter of one run.
+pub struct Python {
+    interpreter: Interpreter,
+}
+
+impl Python {
+    /// Builds the interpreter: native modules, the frozen stdlib, and the settings from `config`.
+    pub fn new(config: &Config) -> Self {
+        let stdlib = FrozenLib::from_ref(FROZEN_STDLIB);
+        let builder = Interpreter::builder(settings(config));
+        let native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        let module_search_paths = config.pythonpath.clone();
+        let executable = config.program_name.clone();
+        let interpreter = builder
+            .add_native_modules(&native)
+            .add_frozen_modules(stdlib)
+            .init_hook(move |vm| {
+                // The VM guesses paths from the host's argv[0] and a prefix on disk; python.wasm has
+                // neither: the stdlib is frozen in, and only user directories go on sys.path.
+                let paths = &mut PyRc::get_mut(&mut vm.state).expect("interpreter state is not shared yet").config.paths;
+                paths.module_search_paths = module_search_paths;
+                paths.executable.clone_from(&executable);
+                paths.base_executable = executable;
+                paths.stdlib_dir = None;
+            })
+            .build();
+        Self { interpreter }
+    }
+
+    /// Runs `body` in the interpreter, then finalises it (atexit, flush) and returns the exit code.
+    // CPython: Py_RunMain → Py_FinalizeEx; `_Py_HandleSystemExit`.
+    pub fn run(self, body: impl FnOnce(&Session) -> Result<(), Exception>) -> u32 {
+        let result = self.interpreter.enter(|vm| body(&Session { vm }));
+        let keyboard_interrupt = match &result {
+            Err(exc) => self.interpreter.enter(|vm| {
+                let interrupted = exc.fast_isinstance(vm.ctx.exceptions.keyboard_interrupt);
+                if interrupted {
+                    vm.print_exception(exc);
+                }
+                interrupted
+            }),
+            Ok(()) => false,
+        };
+        if keyboard_interrupt {
+            let code = self.interpreter.finalize(None);
+            return if code == 0 { EXIT_KEYBOARD_INTERRUPT } else { code };
+        }
+        self.interpreter.finalize(result.err())
+    }
+}
+
+fn settings(config: &Config) -> Settings {
+    let mut s = Settings::default();
+    s.argv.clone_from(&config.argv);
+    s.isolated = config.isolated;
+    s.ignore_environment = !config.use_environment;
+    s.safe_path = config.safe_path;
+    s.import_site = config.site_import;
+    s.user_site_directory = config.user_site_directory;
+    s.write_bytecode = config.write_bytecode;
+    s.buffered_stdio = config.buffered_stdio;
+    s.quiet = config.quiet;
+    s.inspect = config.inspect;
+    s.interactive = config.interactive;
+    s.optimize = config.optimization_level;
+    s.verbose = config.verbose;
+    s.bytes_warning = config.bytes_warning.into();
+    s.debug = config.parser_debug;
+    s.warnoptions.clone_from(&config.warnoptions);
+    s.xoptions = config
+        .xoptions
+        .iter()
+        .map(|x| match x.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (x.clone(), None),
+        })
+        .collect();
+    s.dev_mode = config.dev_mode;
+    s.utf8_mode = config.utf8_mode.map_or(-1, i8::from);
+    s.warn_default_encoding = config.warn_default_encoding;
+    s.code_debug_ranges = config.code_debug_ranges;
+    if let Some(digits) = config.int_max_str_digits {
+        s.int_max_str_digits = digits;
+    }
+    s.hash_seed = config.hash_seed;
+    s.stdio_encoding.clone_from(&config.stdio_encoding);
+    s.stdio_errors.clone_from(&config.stdio_errors);
+    s.path_list.clone_from(&config.pythonpath);
+    if let Some(mode) = config.check_hash_pycs_mode.as_deref().and_then(|m| m.parse().ok()) {
+        s.check_hash_pycs_mode = mode;
+    }
+    s
+}
+
+/// The entered interpreter: the calls a run mode is made of.
+pub struct Session<'vm> {
+    vm: &'vm VirtualMachine,
+}
+
+impl Session<'_> {
+    /// What CPython imports before the run mode: `warnings` (for -W), our dropped-module explainer,
+    /// and `site` unless `-S` (CPython: `init_import_site`).
+    pub fn import_startup_modules(&self, import_site: bool) -> Result<(), Exception> {
+        self.vm.import("_wasipy_dropped", 0)?;
+        self.vm.import("warnings", 0)?;
+        if import_site {
+            self.vm.import("site", 0)?;
+        }
+        Ok(())
+    }
+
+    /// `sys.path.insert(0, path)` (CPython: `_PyPathConfig_ComputeSysPath0`).
+    pub fn prepend_sys_path(&self, path: &str) -> Result<(), Exception> {
+        self.vm.insert_sys_path(self.vm.new_pyobj(path.to_owned()))
+    }
+
+    fn main_scope(&self) -> Result<Scope, Exception> {
+        let main = self.vm.sys_module.get_attr("modules", self.vm)?.get_item("__main__", self.vm);
+        match main {
+            Ok(module) => {
+                let globals = PyDictRef::try_from_object(self.vm, module.get_attr("__dict__", self.vm)?)?;
+                Ok(Scope::with_builtins(None, globals, self.vm))
+            }
+            Err(_) => self.vm.new_scope_with_main(),
+        }
+    }
+
+    /// `-c CMD` and stdin: compile `source` as the file `filename` and run it in `__main__`.
+    // CPython: PyRun_SimpleStringFlags / pymain_run_stdin.
+    pub fn run_source(&self, source: &str, filename: &str) -> Result<(), Exception> {
+        let scope = self.main_scope()?;
+        self.vm.run_string(scope, source, filename).map(drop)
+    }
+
+    /// `-m MOD` (CPython: `pymain_run_module` → `runpy._run_module_as_main`).
+    pub fn run_module(&self, module: &str) -> Result<(), Exception> {
+        let runpy = self.vm.import("runpy", 0)?;
+        let run = runpy.get_attr("_run_module_as_main", self.vm)?;
+        run.call((module, true), self.vm).map(drop)
+    }
+
+    /// A directory or zip file with `__main__.py`, if `path` is one: runs it and returns true.
+    // CPython: pymain_run_module(L"__main__", 0) after pymain_get_importer.
+    pub fn run_importable_path(&self, path: &str) -> Result<bool, Exception> {
+        if self.importer_for(path)?.is_none() {
+            return Ok(false);
+        }
+        self.prepend_sys_path(path)?;
+        let runpy = self.vm.import("runpy", 0)?;
+        let run = runpy.get_attr("_run_module_as_main", self.vm)?;
+        run.call(("__main__", false), self.vm)?;
+        Ok(true)
+    }
+
+    fn importer_for(&self, path: &str) -> PyResult<Option<PyObjectRef>> {
+        let vm = self.vm;
+        let cache = PyDictRef::try_from_object(vm, vm.sys_module.get_attr("path_importer_cache", vm)?)?;
+        if let Some(importer) = cache.get_item_opt(path, vm)? {
+            return Ok((!vm.is_none(&importer)).then_some(importer));
+        }
+        let hooks: Vec<PyObjectRef> = vm.sys_module.get_attr("path_hooks", vm)?.try_into_value(vm)?;
+        for hook in hooks {
+            match hook.call((path,), vm) {
+                Ok(importer) => {
+                    cache.set_item(path, importer.clone(), vm)?;
+                    return Ok(Some(importer));
+                }
+                Err(e) if e.fast_isinstance(vm.ctx.exceptions.import_error) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// A script file, with `__file__` set (CPython: `pymain_run_file_obj`).
+    pub fn run_file(&self, path: &str) -> Result<(), Exception> {
+        let scope = self.main_scope()?;
+        self.vm.run_any_file(scope, path)
+    }
+
+    /// CPython's `can't open file` message on stderr, then exit code 2 (as `SystemExit(2)`, so that
+    /// finalisation still runs).
+    // CPython: pymain_run_file_obj.
+    pub fn cant_open_file(&self, path: &str, errno: i32, message: &str) -> Exception {
+        let vm = self.vm;
+        let program = &vm.state.config.paths.executable;
+        let quoted = vm
+            .ctx
+            .new_str(path)
+            .as_object()
+            .repr(vm)
+            .map_or_else(|_| format!("'{path}'"), |r| r.to_string_lossy().into_owned());
+        self.write_stderr(&format!("{program}: can't open file {quoted}: [Errno {errno}] {message}\n"));
+        vm.new_system_exit(vec![vm.ctx.new_int(2).into()].into())
+    }
+
+    fn write_stderr(&self, text: &str) {
+        let vm = self.vm;
+        if let Ok(stderr) = vm.sys_module.get_attr("stderr", vm) {
+            let _ = vm.call_method(&stderr, "write", (text.to_owned(),));
+            let _ = vm.call_method(&stderr, "flush", ());
+        }
+    }
+
+    /// The interactive prompt (`-i`, or a terminal on stdin), from our `_wasipy_repl`.
+    pub fn interact(&self, show_banner: bool) -> Result<(), Exception> {
+        let repl = self.vm.import("_wasipy_repl", 0)?;
+        let scope = self.main_scope()?;
+        let main = repl.get_attr("interact", self.vm)?;
+        main.call((scope.globals, show_banner), self.vm).map(drop)
+    }
+
+    /// Whether `exc` is `SystemExit` (which ends `-i` without a prompt, as in CPython).
+    pub fn is_system_exit(&self, exc: &Exception) -> bool {
+        exc.fast_isinstance(self.vm.ctx.exceptions.system_exit)
+    }
+
+    /// Prints a traceback the way an uncaught exception would, and keeps going (for `-i`).
+    pub fn print_exception(&self, exc: Exception) {
+        self.vm.print_exception(&exc);
+    }
+
+    /// `-x`: runs a script's source without its first line (a non-Unix `#!` line).
+    pub fn run_source_skipping_first_line(&self, source: &str, filename: &str) -> Result<(), Exception> {
+        // Keep line numbers: the first line becomes empty rather than disappearing.
+        let rest = source.split_once('\n').map_or("", |(_, rest)| rest);
+        let code = self
+            .vm
+            .compile(&format!("\n{rest}"), Mode::Exec, filename)
+            .map_err(|err| err.into_pyexception(self.vm, Some(source)))?;
+        let scope = self.main_scope()?;
+        self.vm.run_code_obj(code, scope).map(drop)
+    }
+}
