@@ -15,7 +15,22 @@ struct Dropped {
     reason: String,
 }
 
+/// The linear-memory ("shadow") stack python.wasm is linked with, in bytes.
+///
+/// RustPython's recursion guard (`check_c_stack_overflow`) measures this stack, but wasm frames also
+/// use the host's native stack, which wasmtime caps at 512 KiB by default (`max-wasm-stack`). On the
+/// native-recursion paths (`==` on nested lists, `repr`, `json`, `pickle`) a level costs up to ~2.8×
+/// more native stack than shadow stack, so with Rust's default 1 MiB shadow stack the host overflows
+/// first and the instance traps. A smaller shadow stack makes the guard trip first: RecursionError
+/// instead of a trap. Calibrated with `bench/deep_stack.py` (see README "Recursion").
+const SHADOW_STACK_BYTES: u32 = 192 * 1024;
+
 fn main() {
+    println!("cargo:rerun-if-env-changed=WASIPY_SHADOW_STACK");
+    let shadow_stack = std::env::var("WASIPY_SHADOW_STACK").ok().and_then(|v| v.parse().ok()).unwrap_or(SHADOW_STACK_BYTES);
+    if std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
+        println!("cargo:rustc-link-arg-bins=-zstack-size={shadow_stack}");
+    }
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let manifest_path = manifest_dir.join("Lib/MANIFEST");
     let own_dir = manifest_dir.join("Lib/own");

@@ -24,8 +24,8 @@ pub enum Action {
     Run(Config),
     /// `-h`/`--help*`: print to stdout, exit 0.
     Help(String),
-    /// `-V`: print to stdout, exit 0.
-    Version(String),
+    /// `-V` (1) or `-VV` (2): print the version to stdout, exit 0.
+    Version(u8),
     /// A refused command line: print to stderr, exit 2.
     Usage(String),
 }
@@ -48,7 +48,12 @@ pub struct Config {
     pub quiet: bool,
     /// `-i`/PYTHONINSPECT: the REPL after the run mode.
     pub inspect: bool,
+    /// `-i`: stdin counts as interactive even when it is not a terminal.
     pub interactive: bool,
+    /// A terminal on stdin, or `-i` (CPython: `stdin_is_interactive`).
+    pub stdin_is_interactive: bool,
+    /// `sys.executable`: argv[0] made absolute when it names a path, else found on PATH, else ''.
+    pub executable: String,
     pub optimization_level: u8,
     pub verbose: u8,
     pub bytes_warning: u8,
@@ -98,7 +103,7 @@ pub fn resolve(argv: Vec<String>, environ: BTreeMap<String, String>, stdin_is_te
         return Action::Help(cli::help_text(&program_name, topic));
     }
     if cl.version > 0 {
-        return Action::Version(version_text(cl.version));
+        return Action::Version(cl.version);
     }
     if let Some(mode) = cl.check_hash_based_pycs.as_deref()
         && !matches!(mode, "always" | "default" | "never")
@@ -107,11 +112,6 @@ pub fn resolve(argv: Vec<String>, environ: BTreeMap<String, String>, stdin_is_te
         return Action::Usage(cli::usage_error_text(&program_name, &e));
     }
     Action::Run(build(program_name, argv, &cl, environ, stdin_is_terminal))
-}
-
-fn version_text(level: u8) -> String {
-    let v = crate::interpreter::version();
-    if level >= 2 { format!("Python {}\n", v.full) } else { format!("Python {}\n", v.short) }
 }
 
 /// An environment variable that counts as set (CPython: `config_get_env`, empty is unset).
@@ -173,11 +173,13 @@ fn build(
     };
 
     Config {
-        program_name,
         orig_argv,
         argv,
         inspect: cl.inspect || env("PYTHONINSPECT").is_some(),
         interactive: cl.inspect,
+        stdin_is_interactive: stdin_is_terminal || cl.inspect,
+        executable: executable(&program_name, &environ),
+        program_name,
         run_mode,
         isolated,
         use_environment,
@@ -213,6 +215,19 @@ fn build(
     }
 }
 
+/// CPython's `sys.executable` (`Modules/getpath.py`): argv[0] as a path when it holds a `/`, else
+/// the first PATH entry holding it, else `''` (a wasm command has no file of its own to point at).
+fn executable(program_name: &str, environ: &BTreeMap<String, String>) -> String {
+    if program_name.contains('/') {
+        return program_name.to_owned();
+    }
+    let on_path = environ.get("PATH").into_iter().flat_map(|p| p.split(':')).filter(|d| !d.is_empty());
+    on_path
+        .map(|dir| format!("{}/{program_name}", dir.trim_end_matches('/')))
+        .find(|candidate| std::path::Path::new(candidate).is_file())
+        .unwrap_or_default()
+}
+
 /// The run mode and `sys.argv` (CPython: `config_run_filename_abspath`, `pymain_run_python`).
 fn run_mode_and_argv(cl: &CommandLine, stdin_is_terminal: bool) -> (RunMode, Vec<String>) {
     if let Some(words) = &cl.command {
@@ -229,5 +244,59 @@ fn run_mode_and_argv(cl: &CommandLine, stdin_is_terminal: bool) -> (RunMode, Vec
         Some((script, _)) => (RunMode::Filename(script.clone()), cl.script_and_args.clone()),
         None if stdin_is_terminal => (RunMode::Repl, vec![String::new()]),
         None => (RunMode::Stdin, vec![String::new()]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_config(words: &[&str], env: &[(&str, &str)]) -> Config {
+        let argv = std::iter::once("python.wasm").chain(words.iter().copied()).map(String::from).collect();
+        let environ = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match resolve(argv, environ, false) {
+            Action::Run(config) => config,
+            other => panic!("expected a run, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn isolated_implies_no_environment_no_user_site_safe_path() {
+        let c = run_config(&["-I", "-c", "pass"], &[("PYTHONPATH", "/x"), ("PYTHONUNBUFFERED", "1")]);
+        assert!(c.isolated && !c.use_environment && !c.user_site_directory && c.safe_path);
+        assert!(c.pythonpath.is_empty() && c.buffered_stdio);
+    }
+
+    #[test]
+    fn ignore_environment_drops_python_variables_only() {
+        let c = run_config(&["-E", "-c", "pass"], &[("PYTHONPATH", "/x"), ("HOME", "/h")]);
+        assert!(c.pythonpath.is_empty());
+        assert_eq!(c.environ.get("HOME").map(String::as_str), Some("/h"));
+    }
+
+    #[test]
+    fn environment_fills_what_flags_did_not() {
+        let c = run_config(&["s.py"], &[("PYTHONPATH", "/a:/b"), ("PYTHONOPTIMIZE", "2"), ("PYTHONHASHSEED", "7"), ("PYTHONWARNINGS", "error")]);
+        assert_eq!(c.pythonpath, ["/a", "/b"]);
+        assert_eq!((c.optimization_level, c.hash_seed), (2, Some(7)));
+        assert_eq!(c.warnoptions, ["error"]);
+        let c = run_config(&["-W", "ignore", "s.py"], &[("PYTHONWARNINGS", "error"), ("PYTHONHASHSEED", "random")]);
+        assert_eq!(c.warnoptions, ["error", "ignore"]);
+        assert_eq!(c.hash_seed, None);
+    }
+
+    #[test]
+    fn run_modes_and_argv() {
+        assert_eq!(run_config(&["-c", "pass", "a"], &[]).argv, ["-c", "a"]);
+        assert_eq!(run_config(&["-m", "json.tool", "a"], &[]).run_mode, RunMode::Module("json.tool".into()));
+        assert_eq!(run_config(&["-", "a"], &[]).run_mode, RunMode::Stdin);
+        assert_eq!(run_config(&[], &[]).run_mode, RunMode::Stdin);
+        let c = run_config(&["s.py", "-v"], &[]);
+        assert_eq!((c.run_mode, c.argv, c.verbose), (RunMode::Filename("s.py".into()), vec!["s.py".to_string(), "-v".into()], 0));
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        assert!(run_config(&["-c", "pass"], &[("PYTHONUNBUFFERED", "")]).buffered_stdio);
     }
 }

@@ -50,14 +50,15 @@ impl Python {
         let builder = Interpreter::builder(settings(config));
         let native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         let module_search_paths = config.pythonpath.clone();
-        let executable = config.program_name.clone();
+        let executable = config.executable.clone();
         let interpreter = builder
             .add_native_modules(&native)
             .add_frozen_modules(stdlib)
             .init_hook(move |vm| {
                 // The VM guesses paths from the host's argv[0] and a prefix on disk; python.wasm has
                 // neither: the stdlib is frozen in, and only user directories go on sys.path.
-                let paths = &mut PyRc::get_mut(&mut vm.state).expect("interpreter state is not shared yet").config.paths;
+                let state = PyRc::get_mut(&mut vm.state).expect("interpreter state is not shared yet");
+                let paths = &mut state.config.paths;
                 paths.module_search_paths = module_search_paths;
                 paths.executable.clone_from(&executable);
                 paths.base_executable = executable;
@@ -141,6 +142,8 @@ impl Session<'_> {
     /// What CPython imports before the run mode: `warnings` (for -W), our dropped-module explainer,
     /// and `site` unless `-S` (CPython: `init_import_site`).
     pub fn import_startup_modules(&self, import_site: bool) -> Result<(), Exception> {
+        // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
+        self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
         self.vm.import("warnings", 0)?;
         if import_site {
@@ -221,9 +224,8 @@ impl Session<'_> {
     /// CPython's `can't open file` message on stderr, then exit code 2 (as `SystemExit(2)`, so that
     /// finalisation still runs).
     // CPython: pymain_run_file_obj.
-    pub fn cant_open_file(&self, path: &str, errno: i32, message: &str) -> Exception {
+    pub fn cant_open_file(&self, program: &str, path: &str, errno: i32, message: &str) -> Exception {
         let vm = self.vm;
-        let program = &vm.state.config.paths.executable;
         let quoted = vm
             .ctx
             .new_str(path)

@@ -2,6 +2,7 @@
 //! command line (`cli`) → configuration (`config`, read once) → interpreter (`interpreter`) →
 //! run mode (`run`) → exit code.
 
+mod capabilities;
 mod cli;
 mod config;
 mod interpreter;
@@ -13,12 +14,32 @@ use std::io::{IsTerminal, Write};
 fn main() {
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let code = match config::from_process(stdin_is_terminal) {
-        Action::Run(config) => run::run(&config),
-        Action::Help(text) | Action::Version(text) => print_to(&mut std::io::stdout(), &text, 0),
+        Action::Run(config) => {
+            capabilities::enter_initial_cwd(config.environ.get("PWD").map(String::as_str));
+            run::run(&config)
+        }
+        Action::Help(text) => print_to(&mut std::io::stdout(), &text, 0),
+        Action::Version(level) => print_to(&mut std::io::stdout(), &version_text(level), 0),
         Action::Usage(text) => print_to(&mut std::io::stderr(), &text, 2),
     };
-    // WASI's proc_exit, like the C exit() CPython calls: an out-of-range code wraps the same way.
-    std::process::exit(code as i32);
+    std::process::exit(wasi_exit_status(code));
+}
+
+/// The status proc_exit can carry. As with C's exit(), only the low 8 bits count (CPython:
+/// `sys.exit(257)` exits 1). WASI hosts accept 0–125 only: wasmtime turns 126 and above into a
+/// trap with a backtrace, so those (KeyboardInterrupt's 130 among them) exit with 1, the generic
+/// failure, and the traceback already printed says what happened.
+fn wasi_exit_status(code: u32) -> i32 {
+    match code & 0xff {
+        status @ 0..=125 => status as i32,
+        _ => 1,
+    }
+}
+
+/// `-V`: `Python 3.14.0`; `-VV`: `sys.version` on one line.
+fn version_text(level: u8) -> String {
+    let version = interpreter::version();
+    format!("Python {}\n", if level >= 2 { version.full } else { version.short })
 }
 
 /// Prints `text` and returns `code`, or CPython's 120 if the stream could not take it.

@@ -26,9 +26,10 @@ fn run_python(session: &Session, config: &Config) -> Result<(), Exception> {
         RunMode::Stdin => run_stdin(session),
         RunMode::Repl => Ok(()),
     };
-    let wants_prompt = config.inspect || config.run_mode == RunMode::Repl;
+    // CPython: pymain_repl. After a run mode, -i always prompts; PYTHONINSPECT only on a terminal.
+    let wants_prompt = config.run_mode == RunMode::Repl || (config.inspect && config.stdin_is_interactive);
     match result {
-        // CPython: pymain_repl. SystemExit ends the program even under -i.
+        // SystemExit ends the program even under -i.
         Err(exc) if wants_prompt && !session.is_system_exit(&exc) => {
             session.print_exception(exc);
             repl(session, config)
@@ -56,21 +57,21 @@ fn run_filename(session: &Session, config: &Config, path: &str) -> Result<(), Ex
     }
     // A directory is an importable path (above), with or without a __main__.py.
     if let Err(e) = std::fs::metadata(&absolute) {
-        return Err(cant_open(session, &absolute, &e));
+        return Err(cant_open(session, config, &absolute, &e));
     }
     if !config.safe_path {
         session.prepend_sys_path(&script_dir(&absolute))?;
     }
     if config.skip_source_first_line {
-        let source = std::fs::read_to_string(&absolute).map_err(|e| cant_open(session, &absolute, &e))?;
+        let source = std::fs::read_to_string(&absolute).map_err(|e| cant_open(session, config, &absolute, &e))?;
         return session.run_source_skipping_first_line(&source, &absolute);
     }
     session.run_file(&absolute)
 }
 
-fn cant_open(session: &Session, path: &str, e: &std::io::Error) -> Exception {
+fn cant_open(session: &Session, config: &Config, path: &str, e: &std::io::Error) -> Exception {
     let (errno, message) = describe_io_error(e);
-    session.cant_open_file(path, errno, &message)
+    session.cant_open_file(&config.program_name, path, errno, &message)
 }
 
 /// An OS error as CPython shows it: the errno and the C library's text, without Rust's

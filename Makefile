@@ -1,0 +1,63 @@
+# wasipy: python.wasm, Python 3 for WASI.
+#   make run    install the pinned toolchain and wasmtime if missing, build, run the demo
+#   make test   build, then run every wasi-tests case under the real wasmtime CLI
+# Everything is installed idempotently: rustup's auto-install is off on our machines.
+
+RUST_TOOLCHAIN   := 1.97.0
+WASM_TARGET      := wasm32-wasip1
+WASMTIME_VERSION := 50.0.1
+# Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12).
+WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line
+
+CARGO    := cargo +$(RUST_TOOLCHAIN)
+PROFILE  ?= release
+WASM_OUT := target/$(WASM_TARGET)/$(PROFILE)/python.wasm
+HOST_PYTHON := $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+WASMTIME := $(shell command -v wasmtime 2>/dev/null || echo $(HOME)/.cargo/bin/wasmtime)
+
+.PHONY: all run test unit-test wasi-test bless toolchain wasmtime bench bench-size clean python.wasm
+
+all: python.wasm
+
+toolchain:
+	@if ! rustup toolchain list | grep -q '^$(RUST_TOOLCHAIN)-'; then \
+	  rustup toolchain install $(RUST_TOOLCHAIN) --profile minimal --target $(WASM_TARGET); \
+	elif ! rustup +$(RUST_TOOLCHAIN) target list --installed | grep -q '^$(WASM_TARGET)$$'; then \
+	  rustup +$(RUST_TOOLCHAIN) target add $(WASM_TARGET); \
+	fi
+
+wasmtime: toolchain
+	@if [ "$$($(WASMTIME) --version 2>/dev/null)" != "wasmtime $(WASMTIME_VERSION)" ]; then \
+	  $(CARGO) install wasmtime-cli --version $(WASMTIME_VERSION) --locked --no-default-features \
+	    --features $(WASMTIME_FEATURES); \
+	fi
+
+python.wasm: toolchain
+	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
+	cp $(WASM_OUT) python.wasm
+
+run: python.wasm wasmtime
+	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
+
+test: unit-test wasi-test
+
+# The command line's and capability layer's unit tests, natively (they need no interpreter).
+unit-test: toolchain
+	$(CARGO) test --locked --manifest-path wasi-tests/unit/Cargo.toml -q
+
+wasi-test: python.wasm wasmtime
+	WASMTIME=$(WASMTIME) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
+
+# Regenerate the expected files (CPython's output for CPython cases), then review `git diff`.
+bless: python.wasm wasmtime
+	WASMTIME=$(WASMTIME) WASIPY_TEST_BLESS=1 $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
+
+bench: bench-size
+
+bench-size: python.wasm
+	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
+	printf 'python.wasm size: %s bytes raw (%.1f MB), %s bytes gzip -9 (%.1f MB)\n' $$raw $$(echo "$$raw/1000000" | bc -l) $$gz $$(echo "$$gz/1000000" | bc -l)
+
+clean:
+	$(CARGO) clean
+	rm -f python.wasm

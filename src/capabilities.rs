@@ -1,0 +1,93 @@
+//! The capabilities the WASI host granted this run, as python.wasm's start-up sees them: the
+//! preopened directories, and the working directory chosen among them. The only module of ours
+//! that asks the host (through raw WASI calls) what it granted; it grants nothing itself.
+
+/// A directory the host preopened, by its guest path (`wasmtime run --dir HOST::GUEST`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preopen {
+    pub fd: u32,
+    pub guest_path: String,
+}
+
+/// The preopened directories, in the host's order.
+///
+/// # Ambient Authority
+/// Asks the host (`fd_prestat_get`, `fd_prestat_dir_name`) for its grants.
+#[cfg(target_os = "wasi")]
+pub fn preopens() -> Vec<Preopen> {
+    let mut found = Vec::new();
+    // Preopens are numbered from 3, after stdio, and end at the first descriptor that is not one.
+    for fd in 3u32.. {
+        // SAFETY: plain WASI calls; the name buffer is as long as the host said.
+        let Ok(prestat) = (unsafe { wasi::fd_prestat_get(fd) }) else { break };
+        if prestat.tag != wasi::PREOPENTYPE_DIR.raw() {
+            continue;
+        }
+        let len = unsafe { prestat.u.dir.pr_name_len };
+        let mut name = vec![0u8; len];
+        if unsafe { wasi::fd_prestat_dir_name(fd, name.as_mut_ptr(), len) }.is_err() {
+            continue;
+        }
+        // Some hosts count a trailing NUL in the length.
+        while name.last() == Some(&0) {
+            name.pop();
+        }
+        found.push(Preopen { fd, guest_path: String::from_utf8_lossy(&name).into_owned() });
+    }
+    found
+}
+
+#[cfg(not(target_os = "wasi"))]
+pub fn preopens() -> Vec<Preopen> {
+    Vec::new()
+}
+
+/// The working directory a run starts in: the host's `PWD` when it names a place inside a grant,
+/// else the first preopened directory, else `/` (wasi-libc's default). A `.` preopen (`--dir .`) is
+/// already what relative paths resolve against, so it needs no change.
+pub fn initial_cwd(pwd: Option<&str>, preopens: &[Preopen]) -> Option<String> {
+    let inside = |path: &str| {
+        preopens.iter().any(|p| {
+            let root = p.guest_path.trim_end_matches('/');
+            path == p.guest_path || root.is_empty() || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    if let Some(pwd) = pwd.filter(|p| p.starts_with('/') && inside(p)) {
+        return Some(pwd.to_owned());
+    }
+    let first = preopens.first()?;
+    (first.guest_path.starts_with('/')).then(|| first.guest_path.clone())
+}
+
+/// Moves into the initial working directory. A failure leaves wasi-libc's default (`/`).
+pub fn enter_initial_cwd(pwd: Option<&str>) {
+    if let Some(dir) = initial_cwd(pwd, &preopens()) {
+        let _ = std::env::set_current_dir(dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(paths: &[&str]) -> Vec<Preopen> {
+        paths.iter().enumerate().map(|(i, p)| Preopen { fd: 3 + i as u32, guest_path: p.to_string() }).collect()
+    }
+
+    #[test]
+    fn pwd_inside_a_grant_wins() {
+        assert_eq!(initial_cwd(Some("/work/sub"), &grants(&["/tmp", "/work"])), Some("/work/sub".into()));
+    }
+
+    #[test]
+    fn pwd_outside_every_grant_falls_back_to_the_first() {
+        assert_eq!(initial_cwd(Some("/home/me"), &grants(&["/work"])), Some("/work".into()));
+        assert_eq!(initial_cwd(Some("/workshop"), &grants(&["/work"])), Some("/work".into()));
+    }
+
+    #[test]
+    fn dot_preopen_needs_no_change() {
+        assert_eq!(initial_cwd(None, &grants(&["."])), None);
+        assert_eq!(initial_cwd(None, &[]), None);
+    }
+}

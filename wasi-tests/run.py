@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Runs every wasi-tests case against the built python.wasm under the real `wasmtime` CLI.
+
+A case (in cases/*.toml) is a command line for python.wasm, with optional stdin, environment and
+files. Each runs in a fresh host temp directory granted to the guest as /work (its cwd, via PWD).
+The expected stdout, stderr and exit status live in expected/<file>/<case>.{stdout,stderr,status}:
+
+- `expect = "cpython"` (the default): the same case run under this machine's real CPython, in the
+  same files, with argv[0] = "python.wasm". Blessing regenerates them from CPython.
+- `expect = "wasi"`: behaviour CPython cannot show on this machine (WASI errno values, the sandbox,
+  our own messages). Blessing records python.wasm's own output, to be reviewed in `git diff`.
+
+Comparison modes per stream (`stdout`/`stderr` = "exact" | "first_line" | "last_line" | "ignore"):
+tracebacks differ between CPython 3.11 and our 3.14 in their caret lines, so most error cases
+compare the last line (the exception) and the exit status.
+
+Set WASIPY_TEST_BLESS=1 to rewrite the expected files. Prints one line per case and, last,
+"N passed, N failed".
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases"
+EXPECTED = HERE / "expected"
+GUEST_DIR = "/work"
+TIMEOUT = 120
+
+
+def place(value, directory):
+    """`{dir}` in an argument or variable names the case's directory as that interpreter sees it."""
+    return value.replace("{dir}", str(directory))
+
+
+def wasmtime_command(case, python_wasm, host_dir):
+    cmd = [os.environ.get("WASMTIME", "wasmtime"), "run"]
+    cmd += case.get("wasmtime_flags", [])
+    if case.get("grant", True):
+        cmd += ["--dir", f"{host_dir}::{GUEST_DIR}", "--env", f"PWD={GUEST_DIR}"]
+    for key, value in case.get("env", {}).items():
+        cmd += ["--env", f"{key}={place(value, GUEST_DIR)}"]
+    return cmd + [str(python_wasm)] + [place(a, GUEST_DIR) for a in case["args"]]
+
+
+def cpython_env(case, host_dir):
+    env = {"PWD": str(host_dir), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    env.update({k: place(v, host_dir) for k, v in case.get("env", {}).items()})
+    return env
+
+
+def populate(case, host_dir):
+    for name, content in case.get("files", {}).items():
+        path = host_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+
+
+def run(cmd, stdin, cwd):
+    # A cleared environment: the host's variables must not leak into the case.
+    proc = subprocess.run(
+        cmd,
+        input=stdin.encode() if stdin is not None else None,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")},
+        timeout=TIMEOUT,
+    )
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+
+
+def normalize(text, case, host_dir):
+    text = text.replace(str(host_dir), GUEST_DIR)
+    text = text.replace(sys.executable, "python.wasm")
+    for rule in case.get("normalize", []):
+        if rule == "version":
+            text = re.sub(r"Python 3\.\d+\.\d+[^\n]*", "Python 3.X.Y", text)
+        elif rule == "errno":
+            # Linux and WASI number errors differently; the text is what users read.
+            text = re.sub(r"\[Errno \d+\]", "[Errno N]", text)
+        elif rule == "addresses":
+            text = re.sub(r"0x[0-9a-f]+", "0x...", text)
+    return text
+
+
+def select(text, mode):
+    if mode == "last_line":
+        lines = text.rstrip("\n").splitlines()
+        return lines[-1] + "\n" if lines else ""
+    if mode == "first_line":
+        return text.splitlines(keepends=True)[0] if text else ""
+    if mode == "ignore":
+        return ""
+    return text
+
+
+def expected_paths(file_stem, name):
+    base = EXPECTED / file_stem / name
+    return {k: base.with_suffix(f".{k}") for k in ("stdout", "stderr", "status")}
+
+
+def compare(mode, expected, actual):
+    return select(expected, mode) == select(actual, mode)
+
+
+def run_case(file_stem, case, python_wasm, bless):
+    name = case["name"]
+    with tempfile.TemporaryDirectory(prefix="wasi-test-") as tmp:
+        host_dir = Path(tmp).resolve()
+        populate(case, host_dir)
+        cmd = wasmtime_command(case, python_wasm, host_dir)
+        status, out, err = run(cmd, case.get("stdin"), host_dir)
+        out, err = normalize(out, case, host_dir), normalize(err, case, host_dir)
+        paths = expected_paths(file_stem, name)
+        if bless:
+            if case.get("expect", "cpython") == "cpython":
+                shutil.rmtree(host_dir)
+                host_dir.mkdir()
+                populate(case, host_dir)
+                e_status, e_out, e_err = run_cpython(case, host_dir)
+                e_out, e_err = normalize(e_out, case, host_dir), normalize(e_err, case, host_dir)
+            else:
+                e_status, e_out, e_err = status, out, err
+            paths["stdout"].parent.mkdir(parents=True, exist_ok=True)
+            paths["stdout"].write_text(e_out)
+            paths["stderr"].write_text(e_err)
+            paths["status"].write_text(f"{e_status}\n")
+        missing = [p for p in paths.values() if not p.exists()]
+        if missing:
+            return False, f"no expected files for {file_stem}/{name} (run `make bless`)", cmd, host_dir, status, out, err
+        want_status = int(paths["status"].read_text())
+        want_out, want_err = paths["stdout"].read_text(), paths["stderr"].read_text()
+        problems = []
+        if status != want_status:
+            problems.append(f"exit status {status}, expected {want_status}")
+        if not compare(case.get("stdout", "exact"), want_out, out):
+            problems.append(f"stdout differs:\n--- expected\n{select(want_out, case.get('stdout', 'exact'))}--- got\n{out}")
+        if not compare(case.get("stderr", "exact"), want_err, err):
+            problems.append(f"stderr differs:\n--- expected\n{select(want_err, case.get('stderr', 'exact'))}--- got\n{err}")
+        if "check" in case:
+            problems += host_check(case["check"], host_dir)
+        return not problems, "\n".join(problems), cmd, host_dir, status, out, err
+
+
+def host_check(code, host_dir):
+    """A case's `check`: Python run on the host after the case, with `d` the case's host directory
+    (a pathlib.Path). It proves what the guest did on the host's disk; an AssertionError fails it."""
+    try:
+        exec(code, {"d": host_dir, "Path": Path})
+    except AssertionError as e:
+        return [f"host check failed: {code!r} {e}"]
+    return []
+
+
+def run_cpython(case, host_dir):
+    """The case under the real CPython, with argv[0] = python.wasm so usage and error texts name
+    the same program."""
+    env = cpython_env(case, host_dir)
+    proc = subprocess.run(
+        ["python.wasm"] + [place(a, host_dir) for a in case["args"]],
+        executable=sys.executable,
+        input=case["stdin"].encode() if "stdin" in case else None,
+        stdin=None if "stdin" in case else subprocess.DEVNULL,
+        capture_output=True,
+        cwd=host_dir,
+        env=env,
+        timeout=TIMEOUT,
+    )
+    return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
+
+
+def load_cases(pattern):
+    for path in sorted(CASES.glob("*.toml")):
+        data = tomllib.loads(path.read_text())
+        for case in data.get("case", []):
+            if pattern and not re.search(pattern, f"{path.stem}/{case['name']}"):
+                continue
+            yield path.stem, case
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--python-wasm", default="python.wasm")
+    parser.add_argument("-k", "--pattern", help="only cases whose file/name matches this regex")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    python_wasm = Path(args.python_wasm).resolve()
+    bless = os.environ.get("WASIPY_TEST_BLESS") == "1"
+    cases = list(load_cases(args.pattern))
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_case, stem, case, python_wasm, bless): (stem, case) for stem, case in cases}
+        for future in concurrent.futures.as_completed(futures):
+            stem, case = futures[future]
+            label = f"{stem}/{case['name']}"
+            try:
+                ok, detail, cmd, host_dir, status, out, err = future.result()
+            except Exception as exc:  # a runner problem is a failure of that case, not of the run
+                ok, detail, cmd, host_dir, status, out, err = False, repr(exc), [], "", None, "", ""
+            if ok:
+                passed += 1
+                print(f"ok    {label}", flush=True)
+            else:
+                failed += 1
+                print(f"FAIL  {label}\n  command: {' '.join(cmd)}\n  cwd: {host_dir}\n  status: {status}\n  {detail}", flush=True)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
