@@ -139,12 +139,13 @@ pub struct Session<'vm> {
 }
 
 impl Session<'_> {
-    /// What CPython imports before the run mode: `warnings` (for -W), our dropped-module explainer,
-    /// and `site` unless `-S` (CPython: `init_import_site`).
+    /// What runs before the run mode: CPython's `warnings` (for -W) and `site` unless `-S`
+    /// (CPython: `init_import_site`), and ours: the dropped-module explainer and the WASI gap fillers.
     pub fn import_startup_modules(&self, import_site: bool) -> Result<(), Exception> {
         // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
         self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
+        self.vm.import("_wasipy_wasi_gaps", 0)?;
         self.vm.import("warnings", 0)?;
         if import_site {
             self.vm.import("site", 0)?;

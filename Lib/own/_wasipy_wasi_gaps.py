@@ -1,0 +1,73 @@
+"""Fills the gaps between RustPython's stdlib and what CPython's own WASI build offers, so that
+stdlib modules written for POSIX work under WASI. Imported at start-up; keep it small and cheap.
+
+- `signal`: the signal numbers (wasi-libc's, the same as Linux's). WASI delivers no signals, but
+  code such as `asyncio.run` looks the numbers up and installs handlers for them.
+- `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
+  has no socketpair. A single-threaded WASI program never needs that wake-up, so the loop runs
+  without one (applied when `asyncio.selector_events` is first imported).
+"""
+
+import sys
+
+import _signal
+
+# wasi-libc <signal.h>; the numbering CPython's WASI build exposes.
+_SIGNAL_NUMBERS = {
+    "SIGHUP": 1, "SIGINT": 2, "SIGQUIT": 3, "SIGILL": 4, "SIGTRAP": 5, "SIGABRT": 6, "SIGBUS": 7,
+    "SIGFPE": 8, "SIGKILL": 9, "SIGUSR1": 10, "SIGSEGV": 11, "SIGUSR2": 12, "SIGPIPE": 13,
+    "SIGALRM": 14, "SIGTERM": 15, "SIGCHLD": 17, "SIGCONT": 18, "SIGSTOP": 19, "SIGTSTP": 20,
+    "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGXCPU": 24, "SIGXFSZ": 25, "SIGVTALRM": 26,
+    "SIGPROF": 27, "SIGWINCH": 28, "SIGPOLL": 29, "SIGPWR": 30, "SIGSYS": 31,
+}
+for _name, _number in _SIGNAL_NUMBERS.items():
+    if not hasattr(_signal, _name):
+        setattr(_signal, _name, _number)
+
+
+def _loop_without_self_pipe(module):
+    loop = module.BaseSelectorEventLoop
+    loop._ssock = loop._csock = None
+    loop._make_self_pipe = lambda self: None
+    loop._close_self_pipe = lambda self: None
+
+
+_AFTER_IMPORT = {"asyncio.selector_events": _loop_without_self_pipe}
+
+
+class _PatchingLoader:
+    def __init__(self, loader, patch):
+        self._loader = loader
+        self._patch = patch
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        self._patch(module)
+
+
+class AfterImportFinder:
+    """Finds nothing itself: asks the other finders, then patches the module once it has run."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        patch = _AFTER_IMPORT.get(name)
+        if patch is None:
+            return None
+        for finder in sys.meta_path:
+            if finder is cls or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                spec.loader = _PatchingLoader(spec.loader, patch)
+                return spec
+        return None
+
+    @staticmethod
+    def invalidate_caches():
+        pass
+
+
+sys.meta_path.insert(0, AfterImportFinder)
