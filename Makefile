@@ -56,7 +56,7 @@ bench: bench-size
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
-	printf 'python.wasm size: %s bytes raw (%.1f MB), %s bytes gzip -9 (%.1f MB)\n' $$raw $$(echo "$$raw/1000000" | bc -l) $$gz $$(echo "$$gz/1000000" | bc -l)
+	awk -v raw=$$raw -v gz=$$gz 'BEGIN { printf "python.wasm: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", raw, raw / 1e6, gz, gz / 1e6 }'
 
 clean:
 	$(CARGO) clean

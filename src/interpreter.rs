@@ -145,7 +145,10 @@ impl Session<'_> {
         // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
         self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
-        self.vm.import("_wasipy_wasi_gaps", 0)?;
+        let gaps = self.vm.import("_wasipy_wasi_gaps", 0)?;
+        // OSError is a builtin type: only the embedding can replace its `strerror` descriptor.
+        let strerror = gaps.get_attr("OSERROR_STRERROR", self.vm)?;
+        self.vm.ctx.exceptions.os_error.set_attr(self.vm.ctx.intern_str("strerror"), strerror);
         self.vm.import("warnings", 0)?;
         if import_site {
             self.vm.import("site", 0)?;

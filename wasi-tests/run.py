@@ -14,7 +14,8 @@ Comparison modes per stream (`stdout`/`stderr` = "exact" | "first_line" | "last_
 tracebacks differ between CPython 3.11 and our 3.14 in their caret lines, so most error cases
 compare the last line (the exception) and the exit status.
 
-A case may also give `stderr_contains` (a text stderr must hold) and `check` (Python run on the
+A case may also give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
+(stdin and stdout on a terminal, through `script`) and `check` (Python run on the
 host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
 
 Set WASIPY_TEST_BLESS=1 to rewrite the expected files. Prints one line per case and, last,
@@ -25,6 +26,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -123,6 +125,9 @@ def run_case(file_stem, case, python_wasm, bless):
         host_dir = Path(tmp).resolve()
         populate(case, host_dir)
         cmd = wasmtime_command(case, python_wasm, host_dir)
+        if case.get("tty"):
+            # A real terminal on stdin/stdout (util-linux `script`), for the interactive prompt.
+            cmd = ["script", "-qec", shlex.join(cmd), "/dev/null"]
         status, out, err = run(cmd, case.get("stdin"), host_dir)
         out, err = normalize(out, case, host_dir), normalize(err, case, host_dir)
         paths = expected_paths(file_stem, name)
@@ -151,8 +156,10 @@ def run_case(file_stem, case, python_wasm, bless):
             problems.append(f"stdout differs:\n--- expected\n{select(want_out, case.get('stdout', 'exact'))}--- got\n{out}")
         if not compare(case.get("stderr", "exact"), want_err, err):
             problems.append(f"stderr differs:\n--- expected\n{select(want_err, case.get('stderr', 'exact'))}--- got\n{err}")
-        if "stderr_contains" in case and case["stderr_contains"] not in err:
-            problems.append(f"stderr does not contain {case['stderr_contains']!r}:\n{err}")
+        for stream, text in (("stdout", out), ("stderr", err)):
+            needle = case.get(f"{stream}_contains")
+            if needle is not None and needle not in text:
+                problems.append(f"{stream} does not contain {needle!r}:\n{text}")
         if "check" in case:
             problems += host_check(case["check"], host_dir)
         return not problems, "\n".join(problems), cmd, host_dir, status, out, err

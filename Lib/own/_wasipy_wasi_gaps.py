@@ -3,6 +3,10 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 
 - `signal`: the signal numbers (wasi-libc's, the same as Linux's). WASI delivers no signals, but
   code such as `asyncio.run` looks the numbers up and installs handlers for them.
+- `OSError.strerror`: on WASI the VM takes an error's text from Rust's `io::Error`, which appends
+  " (os error N)"; CPython shows the C library's text alone. `OSERROR_STRERROR` is the `strerror`
+  descriptor without that suffix; `interpreter.rs` installs it on `OSError` (a builtin type, which
+  Python code cannot change), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
   has no socketpair. A single-threaded WASI program never needs that wake-up, so the loop runs
   without one (applied when `asyncio.selector_events` is first imported).
@@ -23,6 +27,23 @@ _SIGNAL_NUMBERS = {
 for _name, _number in _SIGNAL_NUMBERS.items():
     if not hasattr(_signal, _name):
         setattr(_signal, _name, _number)
+
+
+def _without_rust_suffix(text):
+    if isinstance(text, str) and text.endswith(")"):
+        head, sep, number = text[:-1].rpartition(" (os error ")
+        if sep and number.isdigit():
+            return head
+    return text
+
+
+_strerror = OSError.__dict__["strerror"]
+OSERROR_STRERROR = property(
+    lambda exc: _without_rust_suffix(_strerror.__get__(exc, type(exc))),
+    _strerror.__set__,
+    None,
+    _strerror.__doc__,
+)
 
 
 def _loop_without_self_pipe(module):
