@@ -3,6 +3,8 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 
 - `signal`: the signal numbers (wasi-libc's, the same as Linux's). WASI delivers no signals, but
   code such as `asyncio.run` looks the numbers up and installs handlers for them.
+- `time`: the zone attributes (`tzname`, `timezone`, `altzone`, `daylight`) that `_strptime` and
+  `datetime.strptime` need. WASI has no time zone database: python.wasm's local time is UTC.
 - `OSError.strerror`: on WASI the VM takes an error's text from Rust's `io::Error`, which appends
   " (os error N)"; CPython shows the C library's text alone. `OSERROR_STRERROR` is the `strerror`
   descriptor without that suffix; `interpreter.rs` installs it on `OSError` (a builtin type, which
@@ -15,6 +17,7 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 import sys
 
 import _signal
+import time
 
 # wasi-libc <signal.h>; the numbering CPython's WASI build exposes.
 _SIGNAL_NUMBERS = {
@@ -27,6 +30,13 @@ _SIGNAL_NUMBERS = {
 for _name, _number in _SIGNAL_NUMBERS.items():
     if not hasattr(_signal, _name):
         setattr(_signal, _name, _number)
+
+
+if not hasattr(time, "tzname"):
+    time.tzname = ("UTC", "UTC")
+    time.timezone = 0
+    time.altzone = 0
+    time.daylight = 0
 
 
 def _without_rust_suffix(text):
