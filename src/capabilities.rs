@@ -7,6 +7,8 @@
 pub struct Preopen {
     pub fd: u32,
     pub guest_path: String,
+    /// Whether the host's rights on it allow creating files (None: the host did not say).
+    pub writable: Option<bool>,
 }
 
 /// The preopened directories, in the host's order.
@@ -32,13 +34,38 @@ pub fn preopens() -> Vec<Preopen> {
         while name.last() == Some(&0) {
             name.pop();
         }
-        found.push(Preopen { fd, guest_path: String::from_utf8_lossy(&name).into_owned() });
+        let writable = unsafe { wasi::fd_fdstat_get(fd) }
+            .ok()
+            .map(|stat| stat.fs_rights_inheriting & wasi::RIGHTS_PATH_CREATE_FILE != 0 || stat.fs_rights_base & wasi::RIGHTS_PATH_CREATE_FILE != 0);
+        found.push(Preopen { fd, guest_path: String::from_utf8_lossy(&name).into_owned(), writable });
     }
     found
 }
 
 #[cfg(not(target_os = "wasi"))]
 pub fn preopens() -> Vec<Preopen> {
+    Vec::new()
+}
+
+/// The host's clocks and their resolutions in nanoseconds (`clock_res_get`); a clock the host does
+/// not have is left out.
+///
+/// # Ambient Authority
+/// Asks the host for its clocks.
+#[cfg(target_os = "wasi")]
+pub fn clock_resolutions() -> Vec<(&'static str, u64)> {
+    let clocks = [
+        ("realtime", wasi::CLOCKID_REALTIME),
+        ("monotonic", wasi::CLOCKID_MONOTONIC),
+        ("process_cputime", wasi::CLOCKID_PROCESS_CPUTIME_ID),
+        ("thread_cputime", wasi::CLOCKID_THREAD_CPUTIME_ID),
+    ];
+    // SAFETY: a plain WASI call.
+    clocks.into_iter().filter_map(|(name, id)| unsafe { wasi::clock_res_get(id) }.ok().map(|res| (name, res))).collect()
+}
+
+#[cfg(not(target_os = "wasi"))]
+pub fn clock_resolutions() -> Vec<(&'static str, u64)> {
     Vec::new()
 }
 
@@ -71,7 +98,7 @@ mod tests {
     use super::*;
 
     fn grants(paths: &[&str]) -> Vec<Preopen> {
-        paths.iter().enumerate().map(|(i, p)| Preopen { fd: 3 + i as u32, guest_path: p.to_string() }).collect()
+        paths.iter().enumerate().map(|(i, p)| Preopen { fd: 3 + i as u32, guest_path: p.to_string(), writable: None }).collect()
     }
 
     #[test]

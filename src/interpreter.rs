@@ -48,7 +48,8 @@ impl Python {
     pub fn new(config: &Config) -> Self {
         let stdlib = FrozenLib::from_ref(FROZEN_STDLIB);
         let builder = Interpreter::builder(settings(config));
-        let native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        let mut native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
+        native.push(crate::wasi_module::module_def(&builder.ctx));
         let module_search_paths = config.pythonpath.clone();
         let executable = config.executable.clone();
         let interpreter = builder

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod interpreter;
 mod run;
+mod wasi_module;
 
 use config::Action;
 use std::io::{IsTerminal, Write};

@@ -14,7 +14,7 @@ Comparison modes per stream (`stdout`/`stderr` = "exact" | "first_line" | "last_
 tracebacks differ between CPython 3.11 and our 3.14 in their caret lines, so most error cases
 compare the last line (the exception) and the exit status.
 
-A case may also give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
+A case may also plant host symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
 (stdin and stdout on a terminal, through `script`) and `check` (Python run on the
 host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
 
@@ -67,6 +67,8 @@ def populate(case, host_dir):
         path = host_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
+    for name, target in case.get("symlinks", {}).items():
+        (host_dir / name).symlink_to(target)
 
 
 def run(cmd, stdin, cwd):

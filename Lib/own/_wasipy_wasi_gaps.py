@@ -9,6 +9,8 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   " (os error N)"; CPython shows the C library's text alone. `OSERROR_STRERROR` is the `strerror`
   descriptor without that suffix; `interpreter.rs` installs it on `OSError` (a builtin type, which
   Python code cannot change), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
+  When the path lies outside every directory the host granted, the text says so and names the
+  grants: the sandbox refused it, the file is not necessarily missing.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
   has no socketpair. A single-threaded WASI program never needs that wake-up, so the loop runs
   without one (applied when `asyncio.selector_events` is first imported).
@@ -47,9 +49,50 @@ def _without_rust_suffix(text):
     return text
 
 
+def _inside(path, root):
+    root = root.rstrip("/")
+    return root == "" or path == root or path.startswith(root + "/")
+
+
+def _refusal_hint(exc):
+    """' (… not inside a granted directory …)' when `exc` is about a path the sandbox hides."""
+    import errno
+    import posixpath
+
+    import wasi
+
+    if exc.errno not in (errno.ENOENT, errno.EACCES, errno.EPERM, getattr(errno, "ENOTCAPABLE", 76)):
+        return ""
+    filename = exc.filename
+    if not isinstance(filename, str) or not filename:
+        return ""
+    grants = [guest for guest, _writable in wasi.preopens()]
+    if "." in grants:  # `--dir .`: the grant is the guest's whole tree
+        return ""
+    try:
+        cwd = posixpath.normpath(__import__("os").getcwd())
+    except OSError:
+        cwd = "/"
+    path = posixpath.normpath(posixpath.join(cwd, filename))
+    granted = ", ".join(grants) if grants else "none"
+    if any(_inside(path, grant) for grant in grants):
+        # Inside a grant by name, yet refused (not merely missing): a symbolic link led out of it.
+        if exc.errno in (errno.EPERM, getattr(errno, "ENOTCAPABLE", 76)):
+            return f" ({path} leads outside the granted directories, e.g. through a symbolic link; granted: {granted})"
+        return ""
+    return f" ({path} is not inside a granted directory; granted: {granted}; grant it with --dir)"
+
+
+def _strerror_text(exc):
+    text = _without_rust_suffix(_strerror.__get__(exc, type(exc)))
+    if isinstance(text, str):
+        text += _refusal_hint(exc)
+    return text
+
+
 _strerror = OSError.__dict__["strerror"]
 OSERROR_STRERROR = property(
-    lambda exc: _without_rust_suffix(_strerror.__get__(exc, type(exc))),
+    _strerror_text,
     _strerror.__set__,
     None,
     _strerror.__doc__,

@@ -1,0 +1,33 @@
+//! The `wasi` Python module: lets a script see what the host granted it. It only presents what
+//! `capabilities` reads from the host; it asks the host nothing itself.
+
+pub(crate) use wasi_grants::module_def;
+
+#[rustpython_vm::pymodule(name = "wasi")]
+mod wasi_grants {
+    use crate::capabilities;
+    use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+    /// The granted directories, in the host's order: a list of `(guest_path, writable)`, where
+    /// `writable` is None when the host does not say.
+    #[pyfunction]
+    fn preopens(vm: &VirtualMachine) -> Vec<PyObjectRef> {
+        capabilities::preopens()
+            .into_iter()
+            .map(|p| {
+                let writable = p.writable.map_or_else(|| vm.ctx.none(), |w| vm.ctx.new_bool(w).into());
+                vm.ctx.new_tuple(vec![vm.ctx.new_str(p.guest_path).into(), writable]).into()
+            })
+            .collect()
+    }
+
+    /// The host's clocks and their resolutions in nanoseconds, as a dict.
+    #[pyfunction]
+    fn clock_resolutions(vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let dict = vm.ctx.new_dict();
+        for (name, nanoseconds) in capabilities::clock_resolutions() {
+            dict.set_item(name, vm.ctx.new_int(nanoseconds).into(), vm)?;
+        }
+        Ok(dict.into())
+    }
+}
