@@ -70,7 +70,7 @@ fn main() {
             FrozenModule { code: FrozenCodeObject::encode(&code), package: module.package },
         ));
     }
-    let lib = FrozenLib::encode(frozen.iter().map(|(n, m)| (*n, FrozenModule { code: FrozenCodeObject { bytes: &m.code.bytes[..] }, package: m.package })));
+    let lib = FrozenLib::encode(frozen.iter().map(|(name, module)| (*name, module.clone())));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("stdlib.frozen");
     fs::write(&out, &lib.bytes).unwrap_or_else(|e| panic!("failed to write `{}`: {e}", out.display()));
 }

@@ -162,15 +162,11 @@ impl Session<'_> {
         self.vm.insert_sys_path(self.vm.new_pyobj(path.to_owned()))
     }
 
+    /// The globals of `__main__` (created by `import_startup_modules`, or replaced by a script).
     fn main_scope(&self) -> Result<Scope, Exception> {
-        let main = self.vm.sys_module.get_attr("modules", self.vm)?.get_item("__main__", self.vm);
-        match main {
-            Ok(module) => {
-                let globals = PyDictRef::try_from_object(self.vm, module.get_attr("__dict__", self.vm)?)?;
-                Ok(Scope::with_builtins(None, globals, self.vm))
-            }
-            Err(_) => self.vm.new_scope_with_main(),
-        }
+        let main = self.vm.sys_module.get_attr("modules", self.vm)?.get_item("__main__", self.vm)?;
+        let globals = PyDictRef::try_from_object(self.vm, main.get_attr("__dict__", self.vm)?)?;
+        Ok(Scope::with_builtins(None, globals, self.vm))
     }
 
     /// `-c CMD` and stdin: compile `source` as the file `filename` and run it in `__main__`.
