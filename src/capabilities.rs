@@ -69,6 +69,32 @@ pub fn clock_resolutions() -> Vec<(&'static str, u64)> {
     Vec::new()
 }
 
+/// Creates the symbolic link `link` pointing at `target` (WASI `path_symlink`, through wasi-libc,
+/// which resolves `link` against the preopens and the cwd). RustPython's `os` has no symlink on WASI.
+///
+/// # Ambient Authority
+/// Writes into whichever granted directory holds `link`; the host checks the grant.
+#[cfg(target_os = "wasi")]
+pub fn symlink(target: &str, link: &str) -> std::io::Result<()> {
+    use std::ffi::{CString, c_char, c_int};
+    unsafe extern "C" {
+        // wasi-libc <unistd.h>
+        fn symlink(target: *const c_char, link: *const c_char) -> c_int;
+    }
+    let nul = |s: &str| CString::new(s).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    let (target, link) = (nul(target)?, nul(link)?);
+    // SAFETY: both are NUL-terminated strings that outlive the call.
+    match unsafe { symlink(target.as_ptr(), link.as_ptr()) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(target_os = "wasi"))]
+pub fn symlink(_target: &str, _link: &str) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
 /// The working directory a run starts in: the host's `PWD` when it names a place inside a grant,
 /// else the first preopened directory, else `/` (wasi-libc's default). A `.` preopen (`--dir .`) is
 /// already what relative paths resolve against, so it needs no change.

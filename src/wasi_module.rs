@@ -6,6 +6,7 @@ pub(crate) use wasi_grants::module_def;
 #[rustpython_vm::pymodule(name = "wasi")]
 mod wasi_grants {
     use crate::capabilities;
+    use rustpython_vm::convert::IntoPyException;
     use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
     /// The granted directories, in the host's order: a list of `(guest_path, writable)`, where
@@ -19,6 +20,12 @@ mod wasi_grants {
                 vm.ctx.new_tuple(vec![vm.ctx.new_str(p.guest_path).into(), writable]).into()
             })
             .collect()
+    }
+
+    /// `os.symlink` for WASI: `link` becomes a symbolic link to `target`.
+    #[pyfunction]
+    fn symlink(target: String, link: String, vm: &VirtualMachine) -> PyResult<()> {
+        capabilities::symlink(&target, &link).map_err(|e| e.into_pyexception(vm))
     }
 
     /// The host's clocks and their resolutions in nanoseconds, as a dict.

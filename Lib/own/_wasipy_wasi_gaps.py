@@ -11,6 +11,17 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   Python code cannot change), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
   When the path lies outside every directory the host granted, the text says so and names the
   grants: the sandbox refused it, the file is not necessarily missing.
+- `os` (patched when first imported): WASI files have no permission modes, so `chmod`/`fchmod`/
+  `lchmod` check that the file exists and change nothing, and `umask` keeps a value that nothing
+  uses (as CPython's WASI build); `symlink` goes through WASI's `path_symlink`; `access` answers from `stat` and the grant's rights; `chdir`
+  keeps the cwd normalised (wasi-libc would keep `/work/sub/..`); `getpid` is a number drawn once
+  per run (WASI has no process ids: it tells runs apart and nothing more). A process or signal
+  function WASI lacks (`fork`, `kill`, `system`, `alarm`…) stays absent, so `hasattr` feature
+  checks keep working, but the AttributeError says why.
+- `time`: `process_time`/`thread_time` fall back to the time since start-up where the host has no
+  CPU-time clocks (wasmtime has none); `tzset` re-reads nothing, local time is UTC.
+- `_thread`: starting a thread raises RuntimeError, as in CPython's WASI build (wasm32-wasip1 has
+  no threads); locks work.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
   has no socketpair. A single-threaded WASI program never needs that wake-up, so the loop runs
   without one (applied when `asyncio.selector_events` is first imported).
@@ -19,6 +30,7 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 import sys
 
 import _signal
+import _thread
 import time
 
 # wasi-libc <signal.h>; the numbering CPython's WASI build exposes.
@@ -39,6 +51,133 @@ if not hasattr(time, "tzname"):
     time.timezone = 0
     time.altzone = 0
     time.daylight = 0
+if not hasattr(time, "tzset"):
+    time.tzset = lambda: None
+
+_START_NS = time.monotonic_ns()
+
+
+def _cpu_clock_fallback(native_ns):
+    try:
+        native_ns()
+        return None
+    except NotImplementedError:
+        return lambda: time.monotonic_ns() - _START_NS
+
+
+for _name in ("process_time", "thread_time"):
+    _fallback = _cpu_clock_fallback(getattr(time, _name + "_ns"))
+    if _fallback is not None:
+        setattr(time, _name + "_ns", _fallback)
+        setattr(time, _name, lambda _ns=_fallback: _ns() / 1e9)
+
+
+def _no_threads(*args, **kwargs):
+    raise RuntimeError("can't start new thread: threads are not available under WASI (wasm32-wasip1)")
+
+
+for _name in ("start_new_thread", "start_new", "start_joinable_thread"):
+    if hasattr(_thread, _name):
+        setattr(_thread, _name, _no_threads)
+
+# What WASI preview 1 cannot do, by the module that would have it.
+_UNAVAILABLE = {
+    "os": ("processes", {"fork", "forkpty", "kill", "killpg", "system", "execv", "execve", "execvp",
+                         "execl", "execlp", "spawnv", "spawnl", "posix_spawn", "posix_spawnp", "wait",
+                         "waitpid", "wait3", "wait4", "getppid", "setsid", "nice", "popen"}),
+    "signal": ("signals", {"alarm", "pause", "setitimer", "getitimer", "siginterrupt", "pthread_kill",
+                           "sigwait", "sigtimedwait", "sigpending", "pthread_sigmask", "raise_signal"}),
+}
+
+
+def _explain_missing(module_name):
+    what, names = _UNAVAILABLE[module_name]
+
+    def __getattr__(name):
+        if name in names:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r} ({what} are not available under WASI)")
+        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+def _grant_of(path):
+    import posixpath
+
+    import wasi
+
+    path = posixpath.normpath(posixpath.join(__import__("os").getcwd(), path))
+    for guest, writable in wasi.preopens():
+        if guest == "." or _inside(path, guest):
+            return writable
+    return None
+
+
+def _patch_os(os):
+    import stat as _stat
+
+    def chmod(path, mode, *, dir_fd=None, follow_symlinks=True):
+        os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+
+    def fchmod(fd, mode):
+        os.fstat(fd)
+
+    def lchmod(path, mode):
+        os.lstat(path)
+
+    umask_value = [0o022]
+
+    def umask(mask):
+        previous, umask_value[0] = umask_value[0], mask
+        return previous
+
+    def access(path, mode, *, dir_fd=None, effective_ids=False, follow_symlinks=True):
+        try:
+            st = os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+        except OSError:
+            return False
+        if mode & os.W_OK and _grant_of(os.fspath(path)) is False:
+            return False
+        if mode & os.X_OK and not _stat.S_ISDIR(st.st_mode):
+            return False  # WASI has no execute permission: nothing is executable
+        return True
+
+    native_chdir = os.chdir
+
+    def chdir(path):
+        if isinstance(path, int):
+            return native_chdir(path)
+        target = os.path.normpath(os.path.join(os.getcwd(), os.fsdecode(path)))
+        native_chdir(target)
+
+    pid = int.from_bytes(os.urandom(3), "little") % 4_000_000 + 2
+
+    def getpid():
+        return pid
+
+    def symlink(src, dst, target_is_directory=False, *, dir_fd=None):
+        import wasi
+
+        try:
+            wasi.symlink(os.fsdecode(src), os.fsdecode(dst))
+        except OSError as e:
+            raise type(e)(e.errno, e.strerror, os.fsdecode(src), None, os.fsdecode(dst)) from None
+
+    os.symlink = symlink  # RustPython's raises "not supported on this platform" under WASI
+
+    for function in (chmod, fchmod, lchmod, umask, access, chdir, getpid):
+        if function.__name__ in ("chdir", "getpid", "access") or not hasattr(os, function.__name__):
+            function.__doc__ = f"{function.__name__} for WASI (see python.wasm's _wasipy_wasi_gaps)."
+            setattr(os, function.__name__, function)
+    os.__getattr__ = _explain_missing("os")
+    import posix
+    for name in ("chmod", "fchmod", "lchmod", "umask", "access", "getpid"):
+        setattr(posix, name, getattr(os, name))
+    os.supports_follow_symlinks.add(chmod)
+
+
+def _patch_signal(signal):
+    signal.__getattr__ = _explain_missing("signal")
 
 
 def _without_rust_suffix(text):
@@ -106,7 +245,11 @@ def _loop_without_self_pipe(module):
     loop._close_self_pipe = lambda self: None
 
 
-_AFTER_IMPORT = {"asyncio.selector_events": _loop_without_self_pipe}
+_AFTER_IMPORT = {
+    "asyncio.selector_events": _loop_without_self_pipe,
+    "os": _patch_os,
+    "signal": _patch_signal,
+}
 
 
 class _PatchingLoader:
@@ -145,3 +288,6 @@ class AfterImportFinder:
 
 
 sys.meta_path.insert(0, AfterImportFinder)
+for _name, _patch in list(_AFTER_IMPORT.items()):
+    if _name in sys.modules:  # imported before us (by the VM's own start-up)
+        _patch(sys.modules[_name])
