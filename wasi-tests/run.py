@@ -14,7 +14,8 @@ Comparison modes per stream (`stdout`/`stderr` = "exact" | "first_line" | "last_
 tracebacks differ between CPython 3.11 and our 3.14 in their caret lines, so most error cases
 compare the last line (the exception) and the exit status.
 
-A case may also plant host symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
+A case may also ask that a second run print a different stdout (`runs_differ = true`), plant host
+symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
 (stdin and stdout on a terminal, through `script`) and `check` (Python run on the
 host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
 
@@ -164,6 +165,10 @@ def run_case(file_stem, case, python_wasm, bless):
                 problems.append(f"{stream} does not contain {needle!r}:\n{text}")
         if "check" in case:
             problems += host_check(case["check"], host_dir)
+        if case.get("runs_differ"):
+            _, again, _ = run(cmd, case.get("stdin"), host_dir)
+            if normalize(again, case, host_dir) == out:
+                problems.append(f"a second run printed the same stdout, expected it to differ:\n{out}")
         return not problems, "\n".join(problems), cmd, host_dir, status, out, err
 
 

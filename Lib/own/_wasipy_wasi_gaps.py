@@ -15,7 +15,8 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   `lchmod` check that the file exists and change nothing, and `umask` keeps a value that nothing
   uses (as CPython's WASI build); `symlink` goes through WASI's `path_symlink`; `access` answers from `stat` and the grant's rights; `chdir`
   keeps the cwd normalised (wasi-libc would keep `/work/sub/..`); `getpid` is a number drawn once
-  per run (WASI has no process ids: it tells runs apart and nothing more). A process or signal
+  per run (WASI has no process ids: it tells runs apart and nothing more); `_exit` flushes what
+  Python buffered (print output, open files) before it ends the run, so nothing written is lost. A process or signal
   function WASI lacks (`fork`, `kill`, `system`, `alarm`…) stays absent, so `hasattr` feature
   checks keep working, but the AttributeError says why.
 - `time`: `process_time`/`thread_time` fall back to the time since start-up where the host has no
@@ -155,6 +156,30 @@ def _patch_os(os):
     def getpid():
         return pid
 
+    native_exit = os._exit
+
+    def _exit(status):
+        """Ends the run at once, as CPython's does, but first hands the host what Python still
+        buffers (print output, open files): under WASI nothing else would flush it. The status
+        maps as a normal exit's does: WASI hosts take 0-125 only."""
+        import gc
+        import io
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        for obj in gc.get_objects():
+            if isinstance(obj, (io.BufferedWriter, io.BufferedRandom, io.TextIOWrapper)):
+                try:
+                    if not obj.closed:
+                        obj.flush()
+                except Exception:
+                    pass
+        status &= 0xFF
+        native_exit(status if status < 126 else 1)
+
     def symlink(src, dst, target_is_directory=False, *, dir_fd=None):
         import wasi
 
@@ -165,8 +190,8 @@ def _patch_os(os):
 
     os.symlink = symlink  # RustPython's raises "not supported on this platform" under WASI
 
-    for function in (chmod, fchmod, lchmod, umask, access, chdir, getpid):
-        if function.__name__ in ("chdir", "getpid", "access") or not hasattr(os, function.__name__):
+    for function in (chmod, fchmod, lchmod, umask, access, chdir, getpid, _exit):
+        if function.__name__ in ("chdir", "getpid", "access", "_exit") or not hasattr(os, function.__name__):
             function.__doc__ = f"{function.__name__} for WASI (see python.wasm's _wasipy_wasi_gaps)."
             setattr(os, function.__name__, function)
     os.__getattr__ = _explain_missing("os")
