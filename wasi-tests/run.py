@@ -49,7 +49,8 @@ def place(value, directory):
 
 def wasmtime_command(case, python_wasm, host_dir):
     cmd = [os.environ.get("WASMTIME", "wasmtime"), "run"]
-    cmd += case.get("wasmtime_flags", [])
+    # `{dir}` in a wasmtime flag is the host side of a grant.
+    cmd += [place(flag, host_dir) for flag in case.get("wasmtime_flags", [])]
     if case.get("grant", True):
         cmd += ["--dir", f"{host_dir}::{GUEST_DIR}", "--env", f"PWD={GUEST_DIR}"]
     for key, value in case.get("env", {}).items():

@@ -20,7 +20,8 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   function WASI lacks (`fork`, `kill`, `system`, `alarm`…) stays absent, so `hasattr` feature
   checks keep working, but the AttributeError says why.
 - `time`: `process_time`/`thread_time` fall back to the time since start-up where the host has no
-  CPU-time clocks (wasmtime has none); `tzset` re-reads nothing, local time is UTC.
+  CPU-time clocks (wasmtime has none); `tzset` re-reads nothing, local time is UTC, and
+  `strftime`'s `%Z`/`%z` give `UTC`/`+0000` (the VM leaves them literal).
 - `_thread`: starting a thread raises RuntimeError, as in CPython's WASI build (wasm32-wasip1 has
   no threads); locks work.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
@@ -54,6 +55,31 @@ if not hasattr(time, "tzname"):
     time.daylight = 0
 if not hasattr(time, "tzset"):
     time.tzset = lambda: None
+
+_native_strftime = time.strftime
+
+
+def _strftime(format, t=None):
+    """time.strftime with the zone directives the VM leaves literal under WASI (local time is UTC)."""
+    out, i = [], 0
+    while i < len(format):
+        pair = format[i:i + 2]
+        if pair == "%Z":
+            out.append(time.tzname[0])
+        elif pair == "%z":
+            out.append("+0000")
+        elif pair[:1] == "%" and len(pair) == 2:
+            out.append(pair)
+        else:
+            out.append(format[i])
+            i += 1
+            continue
+        i += 2
+    return _native_strftime("".join(out), *(() if t is None else (t,)))
+
+
+if _native_strftime("%Z", time.gmtime(0)) == "%Z":
+    time.strftime = _strftime
 
 _START_NS = time.monotonic_ns()
 
