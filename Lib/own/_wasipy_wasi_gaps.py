@@ -92,11 +92,39 @@ def _cpu_clock_fallback(native_ns):
         return lambda: time.monotonic_ns() - _START_NS
 
 
+_FALLBACK_CLOCKS = set()
 for _name in ("process_time", "thread_time"):
     _fallback = _cpu_clock_fallback(getattr(time, _name + "_ns"))
     if _fallback is not None:
         setattr(time, _name + "_ns", _fallback)
         setattr(time, _name, lambda _ns=_fallback: _ns() / 1e9)
+        _FALLBACK_CLOCKS.add(_name)
+
+# time's clock names -> the WASI clocks behind them (for the host's real resolution).
+_WASI_CLOCKS = {"time": "realtime", "monotonic": "monotonic", "perf_counter": "monotonic",
+                "process_time": "process_cputime", "thread_time": "thread_cputime"}
+_native_get_clock_info = time.get_clock_info
+
+
+def _get_clock_info(name):
+    """time.get_clock_info with the host's resolution (clock_res_get) and the CPU-time fallback."""
+    import types
+
+    import wasi
+
+    if name in _FALLBACK_CLOCKS:
+        info = types.SimpleNamespace(
+            implementation=f"monotonic time since start-up (the WASI host has no {name} clock)",
+            monotonic=True, adjustable=False, resolution=_native_get_clock_info("monotonic").resolution)
+    else:
+        info = _native_get_clock_info(name)
+    nanoseconds = wasi.clock_resolutions().get(_WASI_CLOCKS.get(name, ""))
+    if nanoseconds:
+        info.resolution = nanoseconds / 1e9
+    return info
+
+
+time.get_clock_info = _get_clock_info
 
 
 def _no_threads(*args, **kwargs):
