@@ -11,8 +11,9 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   Python code cannot change), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
   When the path lies outside every directory the host granted, the text says so and names the
   grants: the sandbox refused it, the file is not necessarily missing.
-- `os` (patched when first imported): WASI files have no permission modes, so `chmod`/`fchmod`/
-  `lchmod` check that the file exists and change nothing, and `umask` keeps a value that nothing
+- `os` (patched when first imported): WASI files have no permission modes, so `stat` reports
+  what a fresh file gets under umask 022 (0o644, directories 0o755: archives made here extract
+  readable), `chmod`/`fchmod`/`lchmod` check that the file exists and change nothing, and `umask` keeps a value that nothing
   uses (as CPython's WASI build); `symlink` goes through WASI's `path_symlink`; `access` answers from `stat` and the grant's rights; `chdir`
   keeps the cwd normalised (wasi-libc would keep `/work/sub/..`); `getpid` is a number drawn once
   per run (WASI has no process ids: it tells runs apart and nothing more); `_exit` flushes what
@@ -243,6 +244,38 @@ def _patch_os(os):
             raise type(e)(e.errno, e.strerror, os.fsdecode(src), None, os.fsdecode(dst)) from None
 
     os.symlink = symlink  # RustPython's raises "not supported on this platform" under WASI
+
+    # WASI's filestat has a file type but no permission bits. Left at zero, archives made here
+    # (tarfile, zipfile) would record mode 000 and their files would be unreadable once extracted
+    # on the host; give what a fresh file gets on a POSIX system with umask 022.
+    extra_fields = ("st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns",
+                    "st_blksize", "st_blocks", "st_rdev")
+
+    def with_mode_bits(result):
+        mode = result.st_mode
+        if mode & 0o7777:
+            return result
+        bits = 0o755 if _stat.S_ISDIR(mode) else 0o777 if _stat.S_ISLNK(mode) else 0o644
+        extra = {name: getattr(result, name) for name in extra_fields if hasattr(result, name)}
+        return os.stat_result((mode | bits,) + tuple(result)[1:], extra)
+
+    native_stat, native_lstat, native_fstat = os.stat, os.lstat, os.fstat
+
+    def stat(path, *, dir_fd=None, follow_symlinks=True):
+        return with_mode_bits(native_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+
+    def lstat(path, *, dir_fd=None):
+        return with_mode_bits(native_lstat(path, dir_fd=dir_fd))
+
+    def fstat(fd):
+        return with_mode_bits(native_fstat(fd))
+
+    for wrapper, native in ((stat, native_stat), (lstat, native_lstat), (fstat, native_fstat)):
+        wrapper.__doc__ = native.__doc__
+        setattr(os, wrapper.__name__, wrapper)
+        for capability in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
+            if native in capability:
+                capability.add(wrapper)
 
     for function in (chmod, fchmod, lchmod, umask, access, chdir, getpid, _exit):
         if function.__name__ in ("chdir", "getpid", "access", "_exit") or not hasattr(os, function.__name__):
