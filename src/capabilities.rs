@@ -95,6 +95,17 @@ pub fn symlink(_target: &str, _link: &str) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
+/// The status `proc_exit` can carry for a requested exit code. As with C's exit(), only the low 8
+/// bits count (CPython: `sys.exit(257)` exits 1). WASI hosts accept 0–125 only: wasmtime turns 126
+/// and above into a trap with a backtrace, so those (KeyboardInterrupt's 130 among them) exit with
+/// 1, the generic failure, after the traceback that says what happened.
+pub fn exit_status(code: i64) -> i32 {
+    match code & 0xff {
+        status @ 0..=125 => status as i32,
+        _ => 1,
+    }
+}
+
 /// The working directory a run starts in: the host's `PWD` when it names a place inside a grant,
 /// else the first preopened directory, else `/` (wasi-libc's default). A `.` preopen (`--dir .`) is
 /// already what relative paths resolve against, so it needs no change.
@@ -136,6 +147,11 @@ mod tests {
     fn pwd_outside_every_grant_falls_back_to_the_first() {
         assert_eq!(initial_cwd(Some("/home/me"), &grants(&["/work"])), Some("/work".into()));
         assert_eq!(initial_cwd(Some("/workshop"), &grants(&["/work"])), Some("/work".into()));
+    }
+
+    #[test]
+    fn exit_status_wraps_like_c_and_stays_in_wasi_range() {
+        assert_eq!([0, 3, 125, 256, 257, -1, 126, 130, 255].map(exit_status), [0, 3, 125, 0, 1, 1, 1, 1, 1]);
     }
 
     #[test]

@@ -23,18 +23,7 @@ fn main() {
         Action::Version(level) => print_to(&mut std::io::stdout(), &version_text(level), 0),
         Action::Usage(text) => print_to(&mut std::io::stderr(), &text, 2),
     };
-    std::process::exit(wasi_exit_status(code));
-}
-
-/// The status proc_exit can carry. As with C's exit(), only the low 8 bits count (CPython:
-/// `sys.exit(257)` exits 1). WASI hosts accept 0–125 only: wasmtime turns 126 and above into a
-/// trap with a backtrace, so those (KeyboardInterrupt's 130 among them) exit with 1, the generic
-/// failure, and the traceback already printed says what happened.
-fn wasi_exit_status(code: u32) -> i32 {
-    match code & 0xff {
-        status @ 0..=125 => status as i32,
-        _ => 1,
-    }
+    std::process::exit(capabilities::exit_status(code.into()));
 }
 
 /// `-V`: `Python 3.14.0`; `-VV`: `sys.version` on one line.

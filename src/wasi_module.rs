@@ -28,6 +28,13 @@ mod wasi_grants {
         capabilities::symlink(&target, &link).map_err(|e| e.into_pyexception(vm))
     }
 
+    /// `os._exit` under WASI: ends the run now with `status`, mapped to what WASI hosts accept
+    /// (see `capabilities::exit_status`). Flushing first is the Python caller's job.
+    #[pyfunction]
+    fn _exit(status: i64) {
+        std::process::exit(capabilities::exit_status(status));
+    }
+
     /// The host's clocks and their resolutions in nanoseconds, as a dict.
     #[pyfunction]
     fn clock_resolutions(vm: &VirtualMachine) -> PyResult<PyObjectRef> {

@@ -157,15 +157,22 @@ def _explain_missing(module_name):
     return __getattr__
 
 
-def _grant_of(path):
+def _absolute(path):
+    """`path` made absolute against the cwd and normalised, as the host will resolve it."""
     import posixpath
 
-    import wasi
+    try:
+        cwd = __import__("os").getcwd()
+    except OSError:
+        cwd = "/"
+    return posixpath.normpath(posixpath.join(cwd, path))
 
-    path = posixpath.normpath(posixpath.join(__import__("os").getcwd(), path))
-    for guest, writable in wasi.preopens():
-        if guest == "." or _inside(path, guest):
-            return writable
+
+def _grant_holding(path, grants):
+    """The (guest path, writable) grant that holds the absolute `path`, or None."""
+    for guest, writable in grants:
+        if guest == "." or _inside(path, guest):  # `--dir .`: the grant is the guest's whole tree
+            return guest, writable
     return None
 
 
@@ -192,8 +199,12 @@ def _patch_os(os):
             st = os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
         except OSError:
             return False
-        if mode & os.W_OK and _grant_of(os.fspath(path)) is False:
-            return False
+        if mode & os.W_OK:
+            import wasi
+
+            grant = _grant_holding(_absolute(os.fsdecode(path)), wasi.preopens())
+            if grant is not None and grant[1] is False:
+                return False
         if mode & os.X_OK and not _stat.S_ISDIR(st.st_mode):
             return False  # WASI has no execute permission: nothing is executable
         return True
@@ -206,12 +217,12 @@ def _patch_os(os):
         target = os.path.normpath(os.path.join(os.getcwd(), os.fsdecode(path)))
         native_chdir(target)
 
-    pid = int.from_bytes(os.urandom(3), "little") % 4_000_000 + 2
+    pid = []
 
     def getpid():
-        return pid
-
-    native_exit = os._exit
+        if not pid:  # drawn on first use: start-up makes no host call for it
+            pid.append(int.from_bytes(os.urandom(3), "little") % 4_000_000 + 2)
+        return pid[0]
 
     def _exit(status):
         """Ends the run at once, as CPython's does, but first hands the host what Python still
@@ -219,6 +230,8 @@ def _patch_os(os):
         maps as a normal exit's does: WASI hosts take 0-125 only."""
         import gc
         import io
+
+        import wasi
 
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -232,8 +245,7 @@ def _patch_os(os):
                         obj.flush()
                 except Exception:
                     pass
-        status &= 0xFF
-        native_exit(status if status < 126 else 1)
+        wasi._exit(status)
 
     def symlink(src, dst, target_is_directory=False, *, dir_fd=None):
         import wasi
@@ -277,15 +289,16 @@ def _patch_os(os):
             if native in capability:
                 capability.add(wrapper)
 
-    for function in (chmod, fchmod, lchmod, umask, access, chdir, getpid, _exit):
-        if function.__name__ in ("chdir", "getpid", "access", "_exit") or not hasattr(os, function.__name__):
-            function.__doc__ = f"{function.__name__} for WASI (see python.wasm's _wasipy_wasi_gaps)."
-            setattr(os, function.__name__, function)
-    os.__getattr__ = _explain_missing("os")
     import posix
-    for name in ("chmod", "fchmod", "lchmod", "umask", "access", "getpid"):
-        setattr(posix, name, getattr(os, name))
-    os.supports_follow_symlinks.add(chmod)
+
+    replaced = (access, chdir, getpid, _exit)  # RustPython has these, wrong for WASI
+    missing = (chmod, fchmod, lchmod, umask)  # RustPython has none of these under WASI
+    for function in replaced + tuple(f for f in missing if not hasattr(os, f.__name__)):
+        function.__doc__ = function.__doc__ or f"{function.__name__} for WASI (see _wasipy_wasi_gaps)."
+        setattr(os, function.__name__, function)
+        setattr(posix, function.__name__, function)
+    os.supports_follow_symlinks.add(os.chmod)
+    os.__getattr__ = _explain_missing("os")
 
 
 def _patch_signal(signal):
@@ -308,7 +321,6 @@ def _inside(path, root):
 def _refusal_hint(exc):
     """' (… not inside a granted directory …)' when `exc` is about a path the sandbox hides."""
     import errno
-    import posixpath
 
     import wasi
 
@@ -317,16 +329,13 @@ def _refusal_hint(exc):
     filename = exc.filename
     if not isinstance(filename, str) or not filename:
         return ""
-    grants = [guest for guest, _writable in wasi.preopens()]
-    if "." in grants:  # `--dir .`: the grant is the guest's whole tree
+    grants = wasi.preopens()
+    path = _absolute(filename)
+    granted = ", ".join(guest for guest, _writable in grants) or "none"
+    holding = _grant_holding(path, grants)
+    if holding is not None and holding[0] == ".":
         return ""
-    try:
-        cwd = posixpath.normpath(__import__("os").getcwd())
-    except OSError:
-        cwd = "/"
-    path = posixpath.normpath(posixpath.join(cwd, filename))
-    granted = ", ".join(grants) if grants else "none"
-    if any(_inside(path, grant) for grant in grants):
+    if holding is not None:
         # Inside a grant by name, yet refused (not merely missing): a symbolic link led out of it.
         if exc.errno in (errno.EPERM, getattr(errno, "ENOTCAPABLE", 76)):
             return f" ({path} leads outside the granted directories, e.g. through a symbolic link; granted: {granted})"
