@@ -1,6 +1,6 @@
 # wasipy: python.wasm, Python 3 for WASI.
 #   make run    install the pinned toolchain and wasmtime if missing, build, run the demo
-#   make test   build, then run every wasi-tests case under the real wasmtime CLI
+#   make test   build, then run every wasi-tests case under the real wasmtime CLI, and the wasipy host's tests
 # Everything is installed idempotently: rustup's auto-install is off on our machines.
 
 RUST_TOOLCHAIN   := 1.97.0
@@ -15,9 +15,13 @@ WASM_OUT := target/$(WASM_TARGET)/$(PROFILE)/python.wasm
 HOST_PYTHON := $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 WASMTIME := $(shell command -v wasmtime 2>/dev/null || echo $(HOME)/.cargo/bin/wasmtime)
 
-.PHONY: all run test unit-test wasi-test bless toolchain wasmtime bench bench-size clean python.wasm
+# The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
+# minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
+HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO)
 
-all: python.wasm
+.PHONY: all run test unit-test wasi-test host-test bless toolchain wasmtime bench bench-size clean python.wasm wasipy
+
+all: python.wasm wasipy
 
 toolchain:
 	@if ! rustup toolchain list | grep -q '^$(RUST_TOOLCHAIN)-'; then \
@@ -36,10 +40,15 @@ python.wasm: toolchain
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
 	cp $(WASM_OUT) python.wasm
 
+# The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
+wasipy: python.wasm
+	$(HOST_CARGO) build --locked --release -p wasipy
+	cp python.wasm target/release/python.wasm
+
 run: python.wasm wasmtime
 	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
 
-test: unit-test wasi-test
+test: unit-test wasi-test host-test
 
 # The command line's and capability layer's unit tests, natively (they need no interpreter).
 unit-test: toolchain
@@ -47,6 +56,10 @@ unit-test: toolchain
 
 wasi-test: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
+
+# wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/).
+host-test: wasipy
+	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm $(HOST_CARGO) test --locked --release -p wasipy
 
 # Regenerate the expected files (CPython's output for CPython cases), then review `git diff`.
 bless: python.wasm wasmtime

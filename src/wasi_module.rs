@@ -10,7 +10,9 @@ mod wasi_grants {
     use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
     /// The granted directories, in the host's order: a list of `(guest_path, writable)`, where
-    /// `writable` is None when the host does not say.
+    /// `writable` is what the host's WASI rights say, or None when it does not say. wasmtime and
+    /// Node report full rights on every directory, a read-only grant included: False is reliable,
+    /// True is not.
     #[pyfunction]
     fn preopens(vm: &VirtualMachine) -> Vec<PyObjectRef> {
         capabilities::preopens()

@@ -318,6 +318,26 @@ def _inside(path, root):
     return root == "" or path == root or path.startswith(root + "/")
 
 
+def _leads_outside(path, grant):
+    """Whether resolving the symbolic links in `path` takes it out of `grant`."""
+    import os
+
+    # A host symlink whose target is absolute cannot even be read through WASI: that is an escape.
+    parts = path.split("/")
+    for end in range(2, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        try:
+            if os.path.islink(prefix):
+                os.readlink(prefix)
+        except OSError:
+            return True
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return True
+    return not _inside(real, grant)
+
+
 def _refusal_hint(exc):
     """' (… not inside a granted directory …)' when `exc` is about a path the sandbox hides."""
     import errno
@@ -336,10 +356,13 @@ def _refusal_hint(exc):
     if holding is not None and holding[0] == ".":
         return ""
     if holding is not None:
-        # Inside a grant by name, yet refused (not merely missing): a symbolic link led out of it.
-        if exc.errno in (errno.EPERM, getattr(errno, "ENOTCAPABLE", 76)):
+        if exc.errno not in (errno.EPERM, getattr(errno, "ENOTCAPABLE", 76)):
+            return ""
+        # Inside a grant by name, yet refused (not merely missing): either a symbolic link led out
+        # of it, or the host granted it read-only (WASI hosts report no rights that would say so).
+        if _leads_outside(path, holding[0]):
             return f" ({path} leads outside the granted directories, e.g. through a symbolic link; granted: {granted})"
-        return ""
+        return f" (the host refused to change {path}: is {holding[0]} granted read-only?)"
     return f" ({path} is not inside a granted directory; granted: {granted}; grant it with --dir)"
 
 
