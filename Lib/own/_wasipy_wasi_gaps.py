@@ -3,8 +3,10 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 
 - `signal`: the signal numbers (wasi-libc's, the same as Linux's). WASI delivers no signals, but
   code such as `asyncio.run` looks the numbers up and installs handlers for them.
-- `time`: the zone attributes (`tzname`, `timezone`, `altzone`, `daylight`) that `_strptime` and
-  `datetime.strptime` need. WASI has no time zone database: python.wasm's local time is UTC.
+- `time`: the VM converts local time by `TZ` (POSIX rules and zone names; UTC when unset) but
+  numbers `tm_wday` from Sunday, never sets `tm_isdst`, ignores it in `mktime`, has no zone
+  attributes (`tzname`, `timezone`, `altzone`, `daylight`, which `_strptime` needs) and leaves
+  `strftime`'s `%Z`/`%z` literal. `gmtime`/`localtime`/`mktime`/`strftime`/`tzset` here fix that.
 - `OSError.strerror`: on WASI the VM takes an error's text from Rust's `io::Error`, which appends
   " (os error N)"; CPython shows the C library's text alone. `OSERROR_STRERROR` is the `strerror`
   descriptor without that suffix; `interpreter.rs` installs it on `OSError` (a builtin type, which
@@ -21,8 +23,7 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   function WASI lacks (`fork`, `kill`, `system`, `alarm`…) stays absent, so `hasattr` feature
   checks keep working, but the AttributeError says why.
 - `time`: `process_time`/`thread_time` fall back to the time since start-up where the host has no
-  CPU-time clocks (wasmtime has none); `tzset` re-reads nothing, local time is UTC, and
-  `strftime`'s `%Z`/`%z` give `UTC`/`+0000` (the VM leaves them literal).
+  CPU-time clocks (wasmtime has none).
 - `_thread`: starting a thread raises RuntimeError, as in CPython's WASI build (wasm32-wasip1 has
   no threads); locks work.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
@@ -49,26 +50,80 @@ for _name, _number in _SIGNAL_NUMBERS.items():
         setattr(_signal, _name, _number)
 
 
-if not hasattr(time, "tzname"):
-    time.tzname = ("UTC", "UTC")
-    time.timezone = 0
-    time.altzone = 0
-    time.daylight = 0
-if not hasattr(time, "tzset"):
-    time.tzset = lambda: None
-
+_native_gmtime = time.gmtime
+_native_localtime = time.localtime
+_native_mktime = time.mktime
 _native_strftime = time.strftime
 
 
+def _tzset():
+    """Reads the zone of `TZ` (a POSIX rule such as `EST+05EDT,M3.2.0,M11.1.0`, or a zone name the
+    VM knows, such as `Europe/Paris`; UTC when unset) into tzname/timezone/altzone/daylight, the
+    way CPython does: from the offsets of 1 January and 1 July of this year."""
+    year = _native_localtime().tm_year
+    january = _native_localtime(_native_mktime((year, 1, 1, 0, 0, 0, 0, 1, -1)))
+    july = _native_localtime(_native_mktime((year, 7, 1, 0, 0, 0, 0, 182, -1)))
+    # Standard time has the smaller UTC offset (summer time is January in the south).
+    standard, summer = (january, july) if january.tm_gmtoff <= july.tm_gmtoff else (july, january)
+    time.tzname = (standard.tm_zone, summer.tm_zone)
+    time.timezone = -standard.tm_gmtoff
+    time.altzone = -summer.tm_gmtoff
+    time.daylight = int(january.tm_gmtoff != july.tm_gmtoff)
+
+
+def _struct_time(native, isdst):
+    # The VM numbers tm_wday from Sunday; Python's week starts on Monday (0).
+    fields = list(native[:9])
+    fields[6] = (fields[6] + 6) % 7
+    fields[8] = isdst
+    return time.struct_time(fields + [native.tm_zone, native.tm_gmtoff])
+
+
+def _gmtime(*seconds):
+    return _struct_time(_native_gmtime(*seconds), 0)
+
+
+def _localtime(*seconds):
+    native = _native_localtime(*seconds)
+    return _struct_time(native, int(bool(time.daylight) and native.tm_gmtoff == -time.altzone))
+
+
+def _mktime(t):
+    """time.mktime, honouring an explicit tm_isdst of 0 or 1 as CPython does (the VM ignores it)."""
+    result = _native_mktime(t)
+    wanted = t[8]
+    if wanted in (0, 1):
+        actual = _localtime(result).tm_isdst
+        # Where the zone has no summer time, the C library takes tm_isdst=1 as one hour ahead.
+        shift = time.timezone - time.altzone if time.daylight else 3600
+        result += shift * (actual - wanted)
+    return result
+
+
+def _zone_of(t):
+    """(name, UTC offset in seconds) of the time tuple `t`, local time when None."""
+    if t is None:
+        t = _localtime()
+    zone, offset = getattr(t, "tm_zone", None), getattr(t, "tm_gmtoff", None)
+    if zone is None:
+        zone = time.tzname[len(t) > 8 and t[8] > 0]
+    # As CPython: a plain tuple carries no offset, and %z prints +0000 for it.
+    return zone, offset or 0
+
+
 def _strftime(format, t=None):
-    """time.strftime with the zone directives the VM leaves literal under WASI (local time is UTC)."""
+    """time.strftime with the zone directives, which the VM leaves literal under WASI."""
     out, i = [], 0
     while i < len(format):
         pair = format[i:i + 2]
-        if pair == "%Z":
-            out.append(time.tzname[0])
-        elif pair == "%z":
-            out.append("+0000")
+        if pair in ("%Z", "%z"):
+            zone, offset = _zone_of(t)
+            if pair == "%Z":
+                out.append(zone.replace("%", "%%"))
+            else:
+                sign = "-" if offset < 0 else "+"
+                hours, minutes = divmod(abs(offset) // 60, 60)
+                out.append(f"{sign}{hours:02d}{minutes:02d}")
         elif pair[:1] == "%" and len(pair) == 2:
             out.append(pair)
         else:
@@ -79,7 +134,12 @@ def _strftime(format, t=None):
     return _native_strftime("".join(out), *(() if t is None else (t,)))
 
 
-if _native_strftime("%Z", time.gmtime(0)) == "%Z":
+_tzset()
+time.tzset = _tzset
+time.gmtime = _gmtime
+time.localtime = _localtime
+time.mktime = _mktime
+if _native_strftime("%Z", _native_gmtime(0)) == "%Z":
     time.strftime = _strftime
 
 _START_NS = time.monotonic_ns()
