@@ -95,6 +95,63 @@ pub fn symlink(_target: &str, _link: &str) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
+/// One entry of a directory read by descriptor: its name, WASI file type and inode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryEntry {
+    pub name: String,
+    /// WASI `filetype`: 3 directory, 4 regular file, 7 symbolic link, 0 unknown…
+    pub file_type: u8,
+    pub inode: u64,
+}
+
+/// The entries of the open directory `fd` (WASI `fd_readdir`), `.` and `..` included as the host
+/// gives them. `os.listdir(fd)` and `os.scandir(fd)`: RustPython's `os` cannot take a descriptor on WASI.
+///
+/// # Ambient Authority
+/// Reads whatever directory the descriptor names; the host opened it within a grant.
+#[cfg(target_os = "wasi")]
+pub fn read_directory(fd: u32) -> std::io::Result<Vec<DirectoryEntry>> {
+    // wasi::Dirent: d_next u64, d_ino u64, d_namlen u32, d_type u8, padded to 24 bytes.
+    const HEADER: usize = 24;
+    let mut entries = Vec::new();
+    let mut buffer = vec![0u8; 16 * 1024];
+    let mut cookie: u64 = 0;
+    loop {
+        // SAFETY: the buffer is valid for `buffer.len()` bytes of writes.
+        let used = unsafe { wasi::fd_readdir(fd, buffer.as_mut_ptr(), buffer.len(), cookie) }
+            .map_err(|errno| std::io::Error::from_raw_os_error(errno.raw() as i32))?;
+        let mut at = 0;
+        let mut progressed = false;
+        while at + HEADER <= used {
+            let field = |offset: usize, len: usize| &buffer[at + offset..at + offset + len];
+            let next = u64::from_le_bytes(field(0, 8).try_into().unwrap());
+            let inode = u64::from_le_bytes(field(8, 8).try_into().unwrap());
+            let name_len = u32::from_le_bytes(field(16, 4).try_into().unwrap()) as usize;
+            let file_type = field(20, 1)[0];
+            if at + HEADER + name_len > used {
+                break; // cut off by the end of the buffer: read again from this entry's cookie
+            }
+            let name = String::from_utf8_lossy(&buffer[at + HEADER..at + HEADER + name_len]).into_owned();
+            entries.push(DirectoryEntry { name, file_type, inode });
+            cookie = next;
+            progressed = true;
+            at += HEADER + name_len;
+        }
+        if used < buffer.len() {
+            return Ok(entries);
+        }
+        if !progressed {
+            // One entry larger than the whole buffer: make room for it.
+            buffer.resize(buffer.len() * 2, 0);
+        }
+    }
+}
+
+#[cfg(not(target_os = "wasi"))]
+pub fn read_directory(_fd: u32) -> std::io::Result<Vec<DirectoryEntry>> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
 /// The status `proc_exit` can carry for a requested exit code. As with C's exit(), only the low 8
 /// bits count (CPython: `sys.exit(257)` exits 1). WASI hosts accept 0–125 only: wasmtime turns 126
 /// and above into a trap with a backtrace, so those (KeyboardInterrupt's 130 among them) exit with

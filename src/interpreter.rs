@@ -4,7 +4,7 @@
 //! mode runs and in what order is `run.rs`'s.
 
 use crate::config::Config;
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyType};
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::convert::TryFromObject;
@@ -147,9 +147,18 @@ impl Session<'_> {
         self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
         let gaps = self.vm.import("_wasipy_wasi_gaps", 0)?;
-        // OSError is a builtin type: only the embedding can replace its `strerror` descriptor.
-        let strerror = gaps.get_attr("OSERROR_STRERROR", self.vm)?;
-        self.vm.ctx.exceptions.os_error.set_attr(self.vm.ctx.intern_str("strerror"), strerror);
+        // Builtin types (OSError, DirEntry): only the embedding can replace their attributes.
+        let patches = gaps.get_attr("TYPE_ATTRIBUTES", self.vm)?;
+        for patch in self.vm.extract_elements_with(&patches, |patch| Ok(patch))? {
+            let [typ, name, value]: [PyObjectRef; 3] = self
+                .vm
+                .extract_elements_with(&patch, |item| Ok(item))?
+                .try_into()
+                .map_err(|_| self.vm.new_type_error("TYPE_ATTRIBUTES holds (type, name, value) triples"))?;
+            let typ = typ.downcast::<PyType>().map_err(|_| self.vm.new_type_error("TYPE_ATTRIBUTES: not a type"))?;
+            let name = String::try_from_object(self.vm, name)?;
+            typ.set_attr(self.vm.ctx.intern_str(name), value);
+        }
         self.vm.import("warnings", 0)?;
         if import_site {
             self.vm.import("site", 0)?;

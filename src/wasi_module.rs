@@ -30,6 +30,25 @@ mod wasi_grants {
         capabilities::symlink(&target, &link).map_err(|e| e.into_pyexception(vm))
     }
 
+    /// The entries of the open directory `fd` as `(name, file_type, inode)`, `.` and `..` left
+    /// out; `file_type` is WASI's number (3 directory, 4 regular file, 7 symbolic link, 0 unknown).
+    #[pyfunction]
+    fn readdir(fd: u32, vm: &VirtualMachine) -> PyResult<Vec<PyObjectRef>> {
+        let entries = capabilities::read_directory(fd).map_err(|e| e.into_pyexception(vm))?;
+        Ok(entries
+            .into_iter()
+            .filter(|entry| entry.name != "." && entry.name != "..")
+            .map(|entry| {
+                let fields = vec![
+                    vm.ctx.new_str(entry.name).into(),
+                    vm.ctx.new_int(entry.file_type).into(),
+                    vm.ctx.new_int(entry.inode).into(),
+                ];
+                vm.ctx.new_tuple(fields).into()
+            })
+            .collect())
+    }
+
     /// `os._exit` under WASI: ends the run now with `status`, mapped to what WASI hosts accept
     /// (see `capabilities::exit_status`). Flushing first is the Python caller's job.
     #[pyfunction]

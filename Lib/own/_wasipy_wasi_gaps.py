@@ -7,10 +7,14 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   numbers `tm_wday` from Sunday, never sets `tm_isdst`, ignores it in `mktime`, has no zone
   attributes (`tzname`, `timezone`, `altzone`, `daylight`, which `_strptime` needs) and leaves
   `strftime`'s `%Z`/`%z` literal. `gmtime`/`localtime`/`mktime`/`strftime`/`tzset` here fix that.
+- `socket`: WASI preview 1 cannot open a socket or resolve a name; `socket.socket()` and
+  `getaddrinfo` say so with `OSError(ENOTSUP)` (a descriptor the host handed over still works).
+- `os.listdir(fd)`/`os.scandir(fd)` read the directory through `wasi.readdir`, and `DirEntry.stat()`
+  reports permission bits as `os.stat` does. `os.dup`/`dup2` stay absent: WASI has no way to
+  duplicate a descriptor (its `fd_renumber` moves one, closing the original).
 - `OSError.strerror`: on WASI the VM takes an error's text from Rust's `io::Error`, which appends
-  " (os error N)"; CPython shows the C library's text alone. `OSERROR_STRERROR` is the `strerror`
-  descriptor without that suffix; `interpreter.rs` installs it on `OSError` (a builtin type, which
-  Python code cannot change), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
+  " (os error N)"; CPython shows the C library's text alone. A `strerror` descriptor without
+  that suffix goes on `OSError` (see TYPE_ATTRIBUTES), so `str(exc)`, tracebacks and `exc.strerror` all read as CPython's.
   When the path lies outside every directory the host granted, the text says so and names the
   grants: the sandbox refused it, the file is not necessarily missing.
 - `os` (patched when first imported): WASI files have no permission modes, so `stat` reports
@@ -196,22 +200,27 @@ for _name in ("start_new_thread", "start_new", "start_joinable_thread"):
     if hasattr(_thread, _name):
         setattr(_thread, _name, _no_threads)
 
-# What WASI preview 1 cannot do, by the module that would have it.
+# What WASI preview 1 cannot do, by the module that would have it: name -> what is missing.
+_PROCESSES = "processes are not available under WASI"
+_SIGNALS = "signals are not available under WASI"
 _UNAVAILABLE = {
-    "os": ("processes", {"fork", "forkpty", "kill", "killpg", "system", "execv", "execve", "execvp",
-                         "execl", "execlp", "spawnv", "spawnl", "posix_spawn", "posix_spawnp", "wait",
-                         "waitpid", "wait3", "wait4", "getppid", "setsid", "nice", "popen"}),
-    "signal": ("signals", {"alarm", "pause", "setitimer", "getitimer", "siginterrupt", "pthread_kill",
-                           "sigwait", "sigtimedwait", "sigpending", "pthread_sigmask", "raise_signal"}),
+    "os": dict.fromkeys(
+        ("fork", "forkpty", "kill", "killpg", "system", "execv", "execve", "execvp", "execl", "execlp",
+         "spawnv", "spawnl", "posix_spawn", "posix_spawnp", "wait", "waitpid", "wait3", "wait4",
+         "getppid", "setsid", "nice", "popen"), _PROCESSES)
+    | dict.fromkeys(("dup", "dup2"), "WASI preview 1 cannot duplicate a file descriptor"),
+    "signal": dict.fromkeys(
+        ("alarm", "pause", "setitimer", "getitimer", "siginterrupt", "pthread_kill", "sigwait",
+         "sigtimedwait", "sigpending", "pthread_sigmask", "raise_signal"), _SIGNALS),
 }
 
 
 def _explain_missing(module_name):
-    what, names = _UNAVAILABLE[module_name]
+    reasons = _UNAVAILABLE[module_name]
 
     def __getattr__(name):
-        if name in names:
-            raise AttributeError(f"module {module_name!r} has no attribute {name!r} ({what} are not available under WASI)")
+        if name in reasons:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r} ({reasons[name]})")
         raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
     return __getattr__
@@ -234,6 +243,91 @@ def _grant_holding(path, grants):
         if guest == "." or _inside(path, guest):  # `--dir .`: the grant is the guest's whole tree
             return guest, writable
     return None
+
+
+_STAT_EXTRA_FIELDS = ("st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns",
+                      "st_blksize", "st_blocks", "st_rdev")
+
+
+def _with_mode_bits(result):
+    """`result` with the permission bits of a fresh file under umask 022, where WASI gives none."""
+    import os
+    import stat as _stat
+
+    mode = result.st_mode
+    if mode & 0o7777:
+        return result
+    bits = 0o755 if _stat.S_ISDIR(mode) else 0o777 if _stat.S_ISLNK(mode) else 0o644
+    extra = {name: getattr(result, name) for name in _STAT_EXTRA_FIELDS if hasattr(result, name)}
+    return os.stat_result((mode | bits,) + tuple(result)[1:], extra)
+
+
+class _FdDirEntry:
+    """An entry of `os.scandir(fd)`: as CPython's DirEntry for a descriptor, `path` is the name and
+    `stat()` looks it up relative to the descriptor."""
+
+    __slots__ = ("name", "path", "_dir_fd", "_file_type", "_inode")
+
+    def __init__(self, dir_fd, name, file_type, inode):
+        self.name = self.path = name
+        self._dir_fd, self._file_type, self._inode = dir_fd, file_type, inode
+
+    def inode(self):
+        return self._inode
+
+    def is_symlink(self):
+        return self._file_type == 7
+
+    def _is(self, file_type, follow_symlinks):
+        if follow_symlinks and self.is_symlink():
+            import stat as _stat
+
+            try:
+                mode = self.stat().st_mode
+            except OSError:
+                return False
+            return (_stat.S_ISDIR if file_type == 3 else _stat.S_ISREG)(mode)
+        return self._file_type == file_type
+
+    def is_dir(self, *, follow_symlinks=True):
+        return self._is(3, follow_symlinks)
+
+    def is_file(self, *, follow_symlinks=True):
+        return self._is(4, follow_symlinks)
+
+    def is_junction(self):
+        return False
+
+    def stat(self, *, follow_symlinks=True):
+        import os
+
+        return os.stat(self.name, dir_fd=self._dir_fd, follow_symlinks=follow_symlinks)
+
+    def __fspath__(self):
+        return self.path
+
+    def __repr__(self):
+        return f"<DirEntry {self.name!r}>"
+
+
+class _FdScandirIterator:
+    def __init__(self, fd, entries):
+        self._entries = iter([_FdDirEntry(fd, *entry) for entry in entries])
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._entries)
+
+    def close(self):
+        self._entries = iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def _patch_os(os):
@@ -320,27 +414,16 @@ def _patch_os(os):
     # WASI's filestat has a file type but no permission bits. Left at zero, archives made here
     # (tarfile, zipfile) would record mode 000 and their files would be unreadable once extracted
     # on the host; give what a fresh file gets on a POSIX system with umask 022.
-    extra_fields = ("st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns",
-                    "st_blksize", "st_blocks", "st_rdev")
-
-    def with_mode_bits(result):
-        mode = result.st_mode
-        if mode & 0o7777:
-            return result
-        bits = 0o755 if _stat.S_ISDIR(mode) else 0o777 if _stat.S_ISLNK(mode) else 0o644
-        extra = {name: getattr(result, name) for name in extra_fields if hasattr(result, name)}
-        return os.stat_result((mode | bits,) + tuple(result)[1:], extra)
-
     native_stat, native_lstat, native_fstat = os.stat, os.lstat, os.fstat
 
     def stat(path, *, dir_fd=None, follow_symlinks=True):
-        return with_mode_bits(native_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+        return _with_mode_bits(native_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
 
     def lstat(path, *, dir_fd=None):
-        return with_mode_bits(native_lstat(path, dir_fd=dir_fd))
+        return _with_mode_bits(native_lstat(path, dir_fd=dir_fd))
 
     def fstat(fd):
-        return with_mode_bits(native_fstat(fd))
+        return _with_mode_bits(native_fstat(fd))
 
     for wrapper, native in ((stat, native_stat), (lstat, native_lstat), (fstat, native_fstat)):
         wrapper.__doc__ = native.__doc__
@@ -349,9 +432,32 @@ def _patch_os(os):
             if native in capability:
                 capability.add(wrapper)
 
+    native_listdir, native_scandir = os.listdir, os.scandir
+
+    def listdir(path=None):
+        if isinstance(path, int):
+            import wasi
+
+            return [name for name, _file_type, _inode in wasi.readdir(path)]
+        return native_listdir(path) if path is not None else native_listdir()
+
+    def scandir(path=None):
+        if isinstance(path, int):
+            import wasi
+
+            return _FdScandirIterator(path, wasi.readdir(path))
+        return native_scandir(path) if path is not None else native_scandir()
+
+    for wrapper, native in ((listdir, native_listdir), (scandir, native_scandir)):
+        wrapper.__doc__ = native.__doc__
+        setattr(os, wrapper.__name__, wrapper)
+    # Not scandir: with it in supports_fd, shutil.rmtree takes its descriptor-based path, which needs
+    # O_NONBLOCK opens of directories that WASI does not have.
+    os.supports_fd.add(listdir)
+
     import posix
 
-    replaced = (access, chdir, getpid, _exit)  # RustPython has these, wrong for WASI
+    replaced = (access, chdir, getpid, _exit, listdir, scandir)  # RustPython's are wrong for WASI
     missing = (chmod, fchmod, lchmod, umask)  # RustPython has none of these under WASI
     for function in replaced + tuple(f for f in missing if not hasattr(os, f.__name__)):
         function.__doc__ = function.__doc__ or f"{function.__name__} for WASI (see _wasipy_wasi_gaps)."
@@ -434,12 +540,24 @@ def _strerror_text(exc):
 
 
 _strerror = OSError.__dict__["strerror"]
-OSERROR_STRERROR = property(
-    _strerror_text,
-    _strerror.__set__,
-    None,
-    _strerror.__doc__,
-)
+
+import posix as _posix
+
+_native_direntry_stat = _posix.DirEntry.stat
+
+
+def _direntry_stat(self, *, follow_symlinks=True):
+    return _with_mode_bits(_native_direntry_stat(self, follow_symlinks=follow_symlinks))
+
+
+_direntry_stat.__doc__ = _native_direntry_stat.__doc__
+
+# (builtin type, attribute, value): Python code cannot change a builtin type, so `interpreter.rs`
+# sets these at start-up.
+TYPE_ATTRIBUTES = [
+    (OSError, "strerror", property(_strerror_text, _strerror.__set__, None, _strerror.__doc__)),
+    (_posix.DirEntry, "stat", _direntry_stat),
+]
 
 
 def _loop_without_self_pipe(module):
@@ -449,8 +567,29 @@ def _loop_without_self_pipe(module):
     loop._close_self_pipe = lambda self: None
 
 
+def _patch_socket(socket):
+    import errno
+
+    native_init = socket.socket.__init__
+
+    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        # A descriptor the host handed over (e.g. a preopened listening socket) still works.
+        if fileno is None:
+            raise OSError(errno.ENOTSUP, "sockets are not available under WASI (wasm32-wasip1 cannot open one)")
+        native_init(self, family, type, proto, fileno)
+
+    def no_name_resolution(*args, **kwargs):
+        raise OSError(errno.ENOTSUP, "name resolution is not available under WASI")
+
+    socket.socket.__init__ = __init__
+    for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo"):
+        if hasattr(socket, name):
+            setattr(socket, name, no_name_resolution)
+
+
 _AFTER_IMPORT = {
     "asyncio.selector_events": _loop_without_self_pipe,
+    "socket": _patch_socket,
     "os": _patch_os,
     "signal": _patch_signal,
 }
