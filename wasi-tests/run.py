@@ -166,7 +166,8 @@ def run_case(file_stem, case, python_wasm, bless):
         if missing:
             return False, f"no expected files for {file_stem}/{name} (run `make bless`)", cmd, host_dir, status, out, err
         want_status = int(paths["status"].read_text())
-        want_out, want_err = paths["stdout"].read_text(), paths["stderr"].read_text()
+        # Bytes, not read_text(): CGI output ends its header lines with \r\n, which must survive.
+        want_out, want_err = paths["stdout"].read_bytes().decode(), paths["stderr"].read_bytes().decode()
         problems = []
         if status != want_status:
             problems.append(f"exit status {status}, expected {want_status}")

@@ -43,7 +43,7 @@ impl std::str::FromStr for DirSpec {
 }
 
 /// A host directory the guest may use, checked to exist and be a readable directory.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct DirGrant {
     /// The directory's canonical host path: wasmtime-wasi opens preopens by path, so this is what it
     /// opens (the same directory this module checked, symlinks resolved once here).

@@ -1,10 +1,13 @@
 //! wasipy: the native host for python.wasm. This file only dispatches to a command.
 
+mod cgi;
 mod grants;
 mod limits;
+mod options;
 mod output;
 mod run_command;
 mod sandbox;
+mod serve_command;
 mod verdict;
 
 use clap::{Parser, Subcommand};
@@ -20,12 +23,14 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     Run(run_command::RunCommand),
+    Serve(serve_command::ServeCommand),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(command) => command.execute(),
+        Command::Serve(command) => command.execute(),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,12 +1,11 @@
 //! `wasipy run`: one script in the sandbox, with grants and limits, ending in a verdict.
 
-use crate::grants::{self, DirGrant, DirSpec};
+use crate::grants::{self, DirGrant};
 use crate::limits::{self, Limits};
+use crate::options::{GrantOptions, LimitOptions};
 use crate::output::{CappedOutput, Sink};
-use crate::sandbox::{Guest, GuestStdin, Sandbox};
+use crate::sandbox::{Guest, GuestStdin};
 use crate::verdict::Report;
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// Run a Python script in the sandbox: it sees only the directories and variables granted here,
 /// and stops at the limits.
@@ -16,48 +15,24 @@ use std::time::Duration;
 /// 134 (trap), and 2 when its own command line is wrong.
 #[derive(clap::Args, Debug)]
 pub struct RunCommand {
-    /// Grant a host directory to the script, at the same path or at GUEST; `:ro` makes it read-only.
-    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
-    dirs: Vec<DirSpec>,
-
-    /// Set an environment variable for the script; `--env NAME` passes the host's value of NAME.
-    #[arg(long = "env", value_name = "NAME[=VAL]")]
-    env: Vec<String>,
-
-    /// Pass the host's value of environment variable NAME (nothing if the host has none).
-    #[arg(long = "env-inherit", value_name = "NAME")]
-    env_inherit: Vec<String>,
+    #[command(flatten)]
+    grants: GrantOptions,
 
     /// The script's stdin: a host file, `-` for wasipy's own stdin, or `none` (closed).
     #[arg(long, value_name = "FILE|-|none", default_value = "none")]
     stdin: String,
 
-    /// Stop the script after this much wall-clock time (e.g. 2s, 500ms).
-    #[arg(long, value_name = "DURATION", value_parser = limits::parse_duration)]
-    timeout: Option<Duration>,
+    #[command(flatten)]
+    limits: LimitOptions,
 
     /// Stop the script after it executes this many units of wasm fuel (roughly, instructions).
     #[arg(long, value_name = "N", value_parser = limits::parse_fuel)]
     fuel: Option<u64>,
 
-    /// Cap the script's linear memory (e.g. 256M). Past it, the script gets MemoryError where the
-    /// interpreter can raise one, else the run stops with verdict `memory`.
-    #[arg(long, value_name = "SIZE", value_parser = limits::parse_size)]
-    memory: Option<u64>,
-
-    /// Keep at most SIZE bytes of each of stdout and stderr (e.g. 1M); the rest is dropped and the
-    /// truncation recorded.
-    #[arg(long = "max-output", value_name = "SIZE", value_parser = limits::parse_size)]
-    max_output: Option<u64>,
-
     /// Print one JSON object with the verdict, exit code, output and measurements, instead of
     /// passing the output through.
     #[arg(long)]
     json: bool,
-
-    /// The python.wasm to run (default: the one beside this executable, or WASIPY_PYTHON_WASM).
-    #[arg(long = "python-wasm", value_name = "FILE")]
-    python_wasm: Option<PathBuf>,
 
     /// SCRIPT, `-c CODE` or `-m MODULE` and their arguments, as for python3. SCRIPT is a host path
     /// inside a `--dir` grant; the script runs under its guest path.
@@ -68,8 +43,7 @@ pub struct RunCommand {
 impl RunCommand {
     /// Runs the script; returns wasipy's exit code, or the one-line error for a wrong command line.
     pub fn execute(self) -> Result<i32, String> {
-        let dirs: Vec<DirGrant> = self.dirs.iter().map(DirGrant::open).collect::<Result<_, _>>()?;
-        let env = self.environment();
+        let (dirs, env) = self.grants.resolve()?;
         let stdin = match self.stdin.as_str() {
             "none" => GuestStdin::Closed,
             "-" => GuestStdin::Host,
@@ -77,12 +51,8 @@ impl RunCommand {
         };
         let mut argv = vec!["python".to_owned()];
         argv.extend(guest_python_args(&self.python_args, &dirs)?);
-        let limits = Limits { timeout: self.timeout, fuel: self.fuel, memory: self.memory, max_output: self.max_output };
-
-        let python_wasm = grants::python_wasm_path(self.python_wasm.as_deref())?;
-        let cache_dir = grants::cache_dir();
-        let sandbox = Sandbox::load(&python_wasm, cache_dir.as_deref(), limits.fuel.is_some())
-            .map_err(|e| format!("cannot load {}: {e:#}", python_wasm.display()))?;
+        let limits = Limits { fuel: self.fuel, ..self.limits.limits() };
+        let sandbox = self.limits.load_sandbox(limits.fuel.is_some(), false)?;
 
         let (out_sink, err_sink) = if self.json { (Sink::Capture, Sink::Capture) } else { (Sink::HostStdout, Sink::HostStderr) };
         let stdout = CappedOutput::new(out_sink, limits.max_output);
@@ -95,7 +65,7 @@ impl RunCommand {
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         let outcome = runtime
             .block_on(sandbox.run(guest, &limits))
-            .map_err(|e| format!("cannot run {}: {e:#}", python_wasm.display()))?;
+            .map_err(|e| format!("cannot run python.wasm: {e:#}"))?;
         let explanation = outcome.explanation(limits.timeout, limits.memory);
 
         if self.json {
@@ -114,30 +84,6 @@ impl RunCommand {
         // Dropping the runtime would wait for a host-stdin reader thread blocked on a terminal.
         runtime.shutdown_background();
         Ok(outcome.process_exit_code())
-    }
-
-    fn environment(&self) -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> = Vec::new();
-        let mut set = |name: &str, value: String| {
-            env.retain(|(existing, _)| existing != name);
-            env.push((name.to_owned(), value));
-        };
-        for entry in &self.env {
-            match entry.split_once('=') {
-                Some((name, value)) => set(name, value.to_owned()),
-                None => {
-                    if let Some(value) = grants::inherited_env(entry) {
-                        set(entry, value)
-                    }
-                }
-            }
-        }
-        for name in &self.env_inherit {
-            if let Some(value) = grants::inherited_env(name) {
-                set(name, value)
-            }
-        }
-        env
     }
 }
 

@@ -13,19 +13,16 @@ use wasmtime::{Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Sto
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
-/// How often the epoch ticks. A timeout is enforced to within one tick; a sleeping thread that wakes
-/// 100 times a second costs nothing measurable.
+/// How often the epoch ticks, and so how often a guest yields to the async runtime. A sleeping thread
+/// that wakes 100 times a second costs nothing measurable.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
-
-/// After a timeout's epoch deadline, how long a guest blocked in a host call (a sleep, a read) may
-/// take to come back before its run is abandoned.
-const TIMEOUT_GRACE: Duration = Duration::from_millis(100);
 
 /// What a guest reads on stdin.
 pub enum GuestStdin {
     Closed,
     Host,
     File(std::fs::File),
+    Bytes(bytes::Bytes),
 }
 
 /// Everything one run receives: argv (python.wasm's, from `argv[0]` on), environment, directories,
@@ -44,6 +41,8 @@ pub struct Sandbox {
     engine: Engine,
     instance_pre: InstancePre<GuestState>,
     fuel_metering: bool,
+    /// Whether runs share the async runtime with others (a server) and must yield to them.
+    interleave: bool,
     ticker: Once,
 }
 
@@ -56,7 +55,7 @@ impl Sandbox {
     /// Loads `python_wasm`, from the compiled cache in `cache_dir` when it holds it for this file and
     /// this engine configuration, else compiling it (about 10 s) and storing the result there.
     /// Fuel metering changes the compiled code, so it is chosen here, for every run of this sandbox.
-    pub fn load(python_wasm: &Path, cache_dir: Option<&Path>, fuel_metering: bool) -> anyhow::Result<Sandbox> {
+    pub fn load(python_wasm: &Path, cache_dir: Option<&Path>, fuel_metering: bool, interleave: bool) -> anyhow::Result<Sandbox> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         config.consume_fuel(fuel_metering);
@@ -65,7 +64,7 @@ impl Sandbox {
         let mut linker: Linker<GuestState> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut GuestState| &mut state.wasi)?;
         let instance_pre = linker.instantiate_pre(&module)?;
-        Ok(Sandbox { engine, instance_pre, fuel_metering, ticker: Once::new() })
+        Ok(Sandbox { engine, instance_pre, fuel_metering, interleave, ticker: Once::new() })
     }
 
     /// Runs python.wasm once, in a store of its own, and says how it ended.
@@ -88,6 +87,9 @@ impl Sandbox {
             GuestStdin::File(file) => {
                 wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
             }
+            GuestStdin::Bytes(bytes) => {
+                wasi.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes));
+            }
         }
         wasi.stdout(stdout.clone());
         wasi.stderr(stderr.clone());
@@ -98,13 +100,14 @@ impl Sandbox {
         if self.fuel_metering {
             store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
         }
-        match limits.timeout {
-            Some(timeout) => {
-                self.start_ticker();
-                store.set_epoch_deadline(ticks(timeout));
-                store.epoch_deadline_trap();
-            }
-            None => store.set_epoch_deadline(u64::MAX),
+        if limits.timeout.is_some() || self.interleave {
+            // Every tick the guest yields to the async runtime: a timeout can fire even in a busy
+            // loop, and concurrent runs share the runtime's threads.
+            self.start_ticker();
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_async_yield_and_update(1);
+        } else {
+            store.set_epoch_deadline(u64::MAX);
         }
 
         let started = Instant::now();
@@ -115,8 +118,9 @@ impl Sandbox {
                 start.call_async(&mut store, ()).await
             };
             match limits.timeout {
-                // The epoch deadline stops running wasm; this stops a guest blocked in a host call.
-                Some(timeout) => tokio::time::timeout(timeout + TIMEOUT_GRACE, run).await.ok(),
+                // Dropping the run at the deadline ends it wherever it is: running wasm (it yields
+                // every tick) or blocked in a host call (a sleep, a read).
+                Some(timeout) => tokio::time::timeout(timeout, run).await.ok(),
                 None => Some(run.await),
             }
         };
@@ -158,10 +162,6 @@ impl Sandbox {
                 .expect("spawn the epoch thread");
         });
     }
-}
-
-fn ticks(timeout: Duration) -> u64 {
-    (timeout.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64).max(1)
 }
 
 /// How a run that did not return normally ended: a WASI exit, or a trap and its cause.
@@ -258,14 +258,6 @@ fn store_atomically(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timeouts_round_up_to_whole_ticks() {
-        assert_eq!(ticks(Duration::from_millis(1)), 1);
-        assert_eq!(ticks(Duration::from_millis(10)), 1);
-        assert_eq!(ticks(Duration::from_millis(11)), 2);
-        assert_eq!(ticks(Duration::from_secs(1)), 100);
-    }
 
     #[test]
     fn memory_meter_records_peak_and_refusal() {
