@@ -19,7 +19,7 @@ WASMTIME := $(shell command -v wasmtime 2>/dev/null || echo $(HOME)/.cargo/bin/w
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO)
 
-.PHONY: all run test unit-test wasi-test host-test bless toolchain wasmtime bench bench-size clean python.wasm wasipy
+.PHONY: all run test unit-test wasi-test host-test bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy
 
 all: python.wasm wasipy
 
@@ -65,11 +65,15 @@ host-test: wasipy
 bless: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) WASIPY_TEST_BLESS=1 $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
 
-bench: bench-size
+bench: bench-size bench-serve
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
 	awk -v raw=$$raw -v gz=$$gz 'BEGIN { printf "python.wasm: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", raw, raw / 1e6, gz, gz / 1e6 }'
+
+# Per-request latency and throughput: wasipy serve against native python3 as CGI, side by side.
+bench-serve: wasipy
+	$(HOST_PYTHON) bench/serve.py --wasipy target/release/wasipy --python $(HOST_PYTHON)
 
 clean:
 	$(CARGO) clean
