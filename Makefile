@@ -9,17 +9,26 @@ WASMTIME_VERSION := 50.0.1
 # Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12).
 WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line
 
+# The interpreter host of `make test-hosts` (the compiling hosts are wasmtime and Node's V8).
+WASMI_VERSION    := 2.0.0
+
 CARGO    := cargo +$(RUST_TOOLCHAIN)
 PROFILE  ?= release
 WASM_OUT := target/$(WASM_TARGET)/$(PROFILE)/python.wasm
 HOST_PYTHON := $(shell python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 WASMTIME := $(shell command -v wasmtime 2>/dev/null || echo $(HOME)/.cargo/bin/wasmtime)
+WASMI    := $(shell command -v wasmi 2>/dev/null || echo $(HOME)/.cargo/bin/wasmi)
+NODE     := $(shell command -v node 2>/dev/null || echo node)
+# wasmi interprets: ~2 s to start python.wasm, up to a minute for the heaviest cases. It runs the
+# cases that cover what differs between hosts (the command line and exit statuses, files and
+# grants, clocks, environment, randomness, stdin/stdout, errno values), not the stdlib sweep.
+WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO)
 
-.PHONY: all run test unit-test wasi-test host-test bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy
+.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy
 
 all: python.wasm wasipy
 
@@ -48,7 +57,7 @@ wasipy: python.wasm
 run: python.wasm wasmtime
 	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
 
-test: unit-test wasi-test host-test
+test: unit-test wasi-test host-test test-hosts
 
 # The command line's and capability layer's unit tests, natively (they need no interpreter).
 unit-test: toolchain
@@ -56,6 +65,16 @@ unit-test: toolchain
 
 wasi-test: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
+
+wasmi: toolchain
+	@if [ "$$($(WASMI) --version 2>/dev/null)" != "wasmi $(WASMI_VERSION)" ]; then \
+	  $(CARGO) install wasmi_cli --version $(WASMI_VERSION) --locked; \
+	fi
+
+# The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
+test-hosts: python.wasm wasmi
+	NODE=$(NODE) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host node
+	WASMI=$(WASMI) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host wasmi -k '$(WASMI_CASES)'
 
 # wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/).
 host-test: wasipy

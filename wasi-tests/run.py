@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs every wasi-tests case against the built python.wasm under the real `wasmtime` CLI.
+"""Runs every wasi-tests case against the built python.wasm under a real WASI host: the `wasmtime`
+CLI (the default), Node's `node:wasi` (through hosts/node-wasi.mjs) or `wasmi` (`--host`).
 
 A case (in cases/*.toml) is a command line for python.wasm, with optional stdin, environment and
 files. Each runs in a fresh host temp directory granted to the guest as /work (its cwd, via PWD).
@@ -20,8 +21,14 @@ symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contai
 (stdin and stdout on a terminal, through `script`) and `check` (Python run on the
 host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
 
-Set WASIPY_TEST_BLESS=1 to rewrite the expected files. Prints one line per case and, last,
-"N passed, N failed".
+A case may give extra grants (`dirs = ["{dir}/tmp::/tmp"]`), flags only wasmtime has
+(`wasmtime_flags`: the case runs under wasmtime only) or the hosts it runs under
+(`hosts = [...]`, with `hosts_reason`). Where a host must print something else, its expected
+files sit beside the others as `<case>.<host>.stdout` (…`.stderr`, `.status`) and the case says
+why in `host_differs`.
+
+Set WASIPY_TEST_BLESS=1 to rewrite the expected files (from wasmtime or CPython). Prints one line
+per case and, last, "HOST: N passed, N failed, N skipped".
 """
 
 import argparse
@@ -48,15 +55,55 @@ def place(value, directory):
     return value.replace("{dir}", str(directory))
 
 
-def wasmtime_command(case, python_wasm, host_dir):
-    cmd = [os.environ.get("WASMTIME", "wasmtime"), "run"]
-    # `{dir}` in a wasmtime flag is the host side of a grant.
-    cmd += [place(flag, host_dir) for flag in case.get("wasmtime_flags", [])]
+def guest_command(host, case, python_wasm, host_dir):
+    """The command line that runs python.wasm for `case` under `host`: the same grants,
+    environment and arguments on every host, in its own syntax."""
+    # wasmi grants a directory at its host path only: there the case directory is its own guest
+    # path, and the output, normalised, reads the same.
+    guest_dir = str(host_dir) if host == "wasmi" else GUEST_DIR
+    dirs = [place(spec, host_dir) for spec in case.get("dirs", [])]
+    env = {}
     if case.get("grant", True):
-        cmd += ["--dir", f"{host_dir}::{GUEST_DIR}", "--env", f"PWD={GUEST_DIR}"]
-    for key, value in case.get("env", {}).items():
-        cmd += ["--env", f"{key}={place(value, GUEST_DIR)}"]
-    return cmd + [str(python_wasm)] + [place(a, GUEST_DIR) for a in case["args"]]
+        dirs.append(str(host_dir) if host == "wasmi" else f"{host_dir}::{GUEST_DIR}")
+        env["PWD"] = guest_dir
+    env.update({key: place(value, guest_dir) for key, value in case.get("env", {}).items()})
+    args = [place(a, guest_dir) for a in case["args"]]
+    if host == "wasmtime":
+        cmd = [os.environ.get("WASMTIME", "wasmtime"), "run"] + case.get("wasmtime_flags", [])
+    elif host == "node":
+        cmd = [os.environ.get("NODE", "node"), "--no-warnings", str(HERE / "hosts" / "node-wasi.mjs")]
+    elif host == "wasmi":
+        cmd = [os.environ.get("WASMI", "wasmi"), "run"]
+    else:
+        raise ValueError(f"unknown host {host!r}")
+    for spec in dirs:
+        cmd += ["--dir", spec]
+    for key, value in env.items():
+        cmd += ["--env", f"{key}={value}"]
+    if host == "wasmi":
+        # wasmi passes the module path as argv[0] as written, where wasmtime and our Node launcher
+        # pass its file name: run it by its file name from its own directory.
+        return cmd + [python_wasm.name] + args
+    return cmd + [str(python_wasm)] + args
+
+
+def host_cwd(host, python_wasm, host_dir):
+    """The directory the host process runs in (the guest's cwd comes from its grants and PWD)."""
+    return python_wasm.parent if host == "wasmi" else host_dir
+
+
+def skip_reason(host, case):
+    """Why `case` does not run under `host`, or None."""
+    if host != "wasmtime" and "wasmtime_flags" in case:
+        return f"needs wasmtime's own flags {case['wasmtime_flags']}"
+    if host == "wasmi" and any("::" in spec for spec in case.get("dirs", [])):
+        return "wasmi's --dir cannot grant a directory at another guest path"
+    if host == "wasmi" and case.get("tty"):
+        return "interactive cases are left to the compiling hosts"
+    hosts = case.get("hosts")
+    if hosts is not None and host not in hosts:
+        return case.get("hosts_reason", f"runs on {', '.join(hosts)} only")
+    return None
 
 
 def cpython_env(case, host_dir):
@@ -126,29 +173,36 @@ def select(text, mode):
     return text
 
 
-def expected_paths(file_stem, name):
+def expected_paths(file_stem, name, host="wasmtime"):
+    """The expected files of a case; a host whose output must differ has its own beside them
+    (`<case>.<host>.stdout`…, with the reason in the case's `host_differs`)."""
     base = EXPECTED / file_stem / name
-    return {k: base.with_suffix(f".{k}") for k in ("stdout", "stderr", "status")}
+    paths = {k: base.with_suffix(f".{k}") for k in ("stdout", "stderr", "status")}
+    for k in paths:
+        own = base.with_suffix(f".{host}.{k}")
+        if host != "wasmtime" and own.exists():
+            paths[k] = own
+    return paths
 
 
 def compare(mode, expected, actual):
     return select(expected, mode) == select(actual, mode)
 
 
-def run_case(file_stem, case, python_wasm, bless):
+def run_case(host, file_stem, case, python_wasm, bless):
     name = case["name"]
     with tempfile.TemporaryDirectory(prefix="wasi-test-") as tmp:
         host_dir = Path(tmp).resolve()
         populate(case, host_dir)
-        cmd = wasmtime_command(case, python_wasm, host_dir)
+        cmd = guest_command(host, case, python_wasm, host_dir)
         if case.get("tty"):
             # A real terminal on stdin/stdout (util-linux `script`), for the interactive prompt.
             cmd = ["script", "-qec", shlex.join(cmd), "/dev/null"]
-        status, out, err = run(cmd, case.get("stdin"), host_dir)
+        status, out, err = run(cmd, case.get("stdin"), host_cwd(host, python_wasm, host_dir))
         out, err = normalize(out, case, host_dir), normalize(err, case, host_dir)
         out, err = digest(out, case.get("stdout")), digest(err, case.get("stderr"))
-        paths = expected_paths(file_stem, name)
-        if bless:
+        paths = expected_paths(file_stem, name, host)
+        if bless and host == "wasmtime":
             if case.get("expect", "cpython") == "cpython":
                 shutil.rmtree(host_dir)
                 host_dir.mkdir()
@@ -175,14 +229,16 @@ def run_case(file_stem, case, python_wasm, bless):
             problems.append(f"stdout differs:\n--- expected\n{select(want_out, case.get('stdout', 'exact'))}--- got\n{out}")
         if not compare(case.get("stderr", "exact"), want_err, err):
             problems.append(f"stderr differs:\n--- expected\n{select(want_err, case.get('stderr', 'exact'))}--- got\n{err}")
+        # A host that must differ has its own expected files, which stand for the texts required.
+        differs = host in case.get("host_differs", {})
         for stream, text in (("stdout", out), ("stderr", err)):
-            needle = case.get(f"{stream}_contains")
+            needle = None if differs else case.get(f"{stream}_contains")
             if needle is not None and needle not in text:
                 problems.append(f"{stream} does not contain {needle!r}:\n{text}")
         if "check" in case:
             problems += host_check(case["check"], host_dir)
         if case.get("runs_differ"):
-            _, again, _ = run(cmd, case.get("stdin"), host_dir)
+            _, again, _ = run(cmd, case.get("stdin"), host_cwd(host, python_wasm, host_dir))
             if normalize(again, case, host_dir) == out:
                 problems.append(f"a second run printed the same stdout, expected it to differ:\n{out}")
         return not problems, "\n".join(problems), cmd, host_dir, status, out, err
@@ -227,15 +283,25 @@ def load_cases(pattern):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python-wasm", default="python.wasm")
+    parser.add_argument("--host", choices=["wasmtime", "node", "wasmi"], default="wasmtime",
+                        help="the WASI host to run python.wasm under (blessing uses wasmtime)")
     parser.add_argument("-k", "--pattern", help="only cases whose file/name matches this regex")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     python_wasm = Path(args.python_wasm).resolve()
     bless = os.environ.get("WASIPY_TEST_BLESS") == "1"
-    cases = list(load_cases(args.pattern))
+    cases = []
+    skipped = 0
+    for stem, case in load_cases(args.pattern):
+        reason = skip_reason(args.host, case)
+        if reason is None:
+            cases.append((stem, case))
+        else:
+            skipped += 1
+            print(f"skip  {stem}/{case['name']} ({reason})", flush=True)
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_case, stem, case, python_wasm, bless): (stem, case) for stem, case in cases}
+        futures = {pool.submit(run_case, args.host, stem, case, python_wasm, bless): (stem, case) for stem, case in cases}
         for future in concurrent.futures.as_completed(futures):
             stem, case = futures[future]
             label = f"{stem}/{case['name']}"
@@ -249,7 +315,7 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL  {label}\n  command: {' '.join(cmd)}\n  cwd: {host_dir}\n  status: {status}\n  {detail}", flush=True)
-    print(f"{passed} passed, {failed} failed")
+    print(f"{args.host}: {passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or not passed else 0
 
 

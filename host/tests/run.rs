@@ -87,7 +87,7 @@ fn one_huge_allocation_is_a_memory_error_inside_python() {
 
 #[test]
 fn writes_into_a_read_only_grant_fail_and_leave_the_host_unchanged() {
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     std::fs::write(host.path().join("data.txt"), "original").unwrap();
     let code = r#"
 import os
@@ -112,7 +112,7 @@ print(open('/work/data.txt').read())
 
 #[test]
 fn a_read_write_grant_lets_the_script_write_to_the_host() {
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     let output = run(&["--dir", &dir_arg(host.path(), "::/work"), "-c", "open('/work/out.txt', 'w').write('from wasm')"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(host.path().join("out.txt")).unwrap(), "from wasm");
@@ -120,9 +120,9 @@ fn a_read_write_grant_lets_the_script_write_to_the_host() {
 
 #[test]
 fn escapes_from_a_grant_are_refused() {
-    let outside = tempfile::tempdir().unwrap();
+    let outside = common::tempdir();
     std::fs::write(outside.path().join("secret.txt"), "TOP-SECRET").unwrap();
-    let parent = tempfile::tempdir().unwrap();
+    let parent = common::tempdir();
     let granted = parent.path().join("granted");
     std::fs::create_dir(&granted).unwrap();
     std::fs::write(parent.path().join("sibling.txt"), "TOP-SECRET").unwrap();
@@ -200,7 +200,7 @@ fn fuel_stops_a_loop_and_is_reported() {
 
 #[test]
 fn a_script_runs_by_its_guest_path_with_its_arguments() {
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     std::fs::write(host.path().join("check.py"), "import sys\nprint(sys.argv)\nprint(__file__)").unwrap();
     let script = host.path().join("check.py");
     let output = run(&["--dir", &dir_arg(host.path(), "::/work:ro"), script.to_str().unwrap(), "a", "-b"]);
@@ -223,7 +223,7 @@ fn stdin_is_closed_unless_given() {
     let output = run(&["-c", "import sys; print(repr(sys.stdin.read()))"]);
     assert_eq!(stdout(&output), "''\n", "{}", stderr(&output));
 
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     let input = host.path().join("input.txt");
     std::fs::write(&input, "line one\nline two\n").unwrap();
     let output = run(&["--stdin", input.to_str().unwrap(), "-c", "import sys; print(sys.stdin.read().split())"]);
@@ -232,7 +232,7 @@ fn stdin_is_closed_unless_given() {
 
 #[test]
 fn mistakes_on_the_command_line_are_one_line_and_exit_2() {
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     let outside = host.path().join("script.py");
     std::fs::write(&outside, "print(1)").unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -259,7 +259,7 @@ fn fifty_runs_in_a_row_leave_nothing_behind() {
     let cache = cache_dir();
     let cache_entries = || std::fs::read_dir(&cache).unwrap().count();
     let entries_before = cache_entries();
-    let host = tempfile::tempdir().unwrap();
+    let host = common::tempdir();
     let mut peak_rss = Vec::new();
     for run_number in 0..50 {
         let mut child = command(&cache)

@@ -16,14 +16,14 @@ struct Server {
     child: Child,
     port: u16,
     log: Arc<Mutex<String>>,
-    _dir: tempfile::TempDir,
+    _dir: common::TempDir,
 }
 
 impl Server {
     /// Serves the examples (read-only, at /app) plus the handlers in `extra` (name, source),
     /// with `routes` as `--route` values and `args` before them.
     fn start(args: &[&str], extra: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = common::tempdir();
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/web");
         for entry in std::fs::read_dir(&examples).unwrap() {
             let entry = entry.unwrap();

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses its own part of these helpers
 //! What the tests of the real `wasipy` binary share: where python.wasm is, a warm compiled-module
 //! cache, and a command with a cleared environment.
 
@@ -36,4 +37,31 @@ pub fn command(cache: &Path) -> Command {
         .env("WASIPY_CACHE_DIR", cache)
         .stdin(Stdio::null());
     command
+}
+
+/// A fresh directory under the system temp dir, removed when dropped. (Not the
+/// `tempfile` crate: as a dev-dependency it changes features of crates wasmtime shares, and the
+/// tests would build a second wasmtime.)
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir() -> TempDir {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!("case-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let path = std::env::temp_dir().join(format!("wasipy-test-{name}"));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    TempDir(path.canonicalize().unwrap())
 }
