@@ -26,7 +26,9 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
-HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO)
+# It unwinds on panic, as `cargo test --release` (the bench profile) always does: with one panic
+# strategy, the tests reuse the build's wasmtime instead of compiling a second one.
+HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
 .PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy
 
