@@ -171,7 +171,6 @@ fn classify(error: &wasmtime::Error, memory_denied: bool) -> (Verdict, Option<i3
         return (verdict, Some(exit.0), None);
     }
     let verdict = match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => Verdict::Timeout,
         Some(Trap::OutOfFuel) => Verdict::Fuel,
         // The VM aborts when an allocation fails; after a refused memory.grow, that abort is the cap.
         _ if memory_denied => Verdict::Memory,

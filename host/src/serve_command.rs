@@ -199,7 +199,7 @@ impl Server {
         let guest = Guest {
             argv: vec!["python".to_owned(), route.script.clone()],
             env,
-            dirs: self.dirs.iter().map(DirGrant::clone).collect(),
+            dirs: self.dirs.clone(),
             stdin: GuestStdin::Bytes(body),
             stdout: stdout.clone(),
             stderr,
