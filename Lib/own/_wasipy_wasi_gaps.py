@@ -19,7 +19,8 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   grants: the sandbox refused it, the file is not necessarily missing.
 - `os` (patched when first imported): WASI files have no permission modes, so `stat` reports
   what a fresh file gets under umask 022 (0o644, directories 0o755: archives made here extract
-  readable), `chmod`/`fchmod`/`lchmod` check that the file exists and change nothing, and `umask` keeps a value that nothing
+  readable), `chmod`/`fchmod`/`lchmod` check that the file exists and change nothing, every descriptor is
+  close-on-exec (`get_inheritable`/`set_inheritable`: WASI runs no other programs), and `umask` keeps a value that nothing
   uses (as CPython's WASI build); `symlink` goes through WASI's `path_symlink`; `access` answers from `stat` and the grant's rights; `chdir`
   keeps the cwd normalised (wasi-libc would keep `/work/sub/..`); `getpid` is a number drawn once
   per run (WASI has no process ids: it tells runs apart and nothing more); `_exit` flushes what
@@ -30,6 +31,10 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
   CPU-time clocks (wasmtime has none).
 - `_thread`: starting a thread raises RuntimeError, as in CPython's WASI build (wasm32-wasip1 has
   no threads); locks work.
+- `_imp._override_frozen_modules_for_tests(-1)` (test.support's `import_fresh_module`) would switch
+  the frozen importer off, expecting the stdlib's .py files on sys.path as in CPython. Here the
+  stdlib exists only frozen, so switching it off would leave nothing to import: a negative value
+  is taken as "default" (frozen modules on). Re-importing a frozen module fresh still works.
 - `asyncio`'s selector event loop wakes itself through a socketpair "self-pipe"; WASI preview 1
   has no socketpair. A single-threaded WASI program never needs that wake-up, so the loop runs
   without one (applied when `asyncio.selector_events` is first imported).
@@ -37,6 +42,7 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 
 import sys
 
+import _imp
 import _signal
 import _thread
 import time
@@ -371,6 +377,15 @@ def _patch_os(os):
         target = os.path.normpath(os.path.join(os.getcwd(), os.fsdecode(path)))
         native_chdir(target)
 
+    # WASI cannot start programs, so no descriptor is ever inherited: every one reads as
+    # close-on-exec, and setting the flag changes nothing (as wasi-libc's fcntl F_GETFD/F_SETFD).
+    def get_inheritable(fd):
+        os.fstat(fd)
+        return False
+
+    def set_inheritable(fd, inheritable):
+        os.fstat(fd)
+
     pid = []
 
     def getpid():
@@ -458,12 +473,14 @@ def _patch_os(os):
     import posix
 
     replaced = (access, chdir, getpid, _exit, listdir, scandir)  # RustPython's are wrong for WASI
-    missing = (chmod, fchmod, lchmod, umask)  # RustPython has none of these under WASI
+    missing = (chmod, fchmod, lchmod, umask, get_inheritable, set_inheritable)  # RustPython has none under WASI
     for function in replaced + tuple(f for f in missing if not hasattr(os, f.__name__)):
         function.__doc__ = function.__doc__ or f"{function.__name__} for WASI (see _wasipy_wasi_gaps)."
         setattr(os, function.__name__, function)
         setattr(posix, function.__name__, function)
     os.supports_follow_symlinks.add(os.chmod)
+    if not hasattr(os, "supports_effective_ids"):
+        os.supports_effective_ids = set()  # access(effective_ids=True) has no meaning without users
     os.__getattr__ = _explain_missing("os")
 
 
@@ -571,6 +588,12 @@ def _patch_socket(socket):
     import errno
 
     native_init = socket.socket.__init__
+    native_new = socket.socket.__new__
+
+    def __new__(cls, *args, **kwargs):
+        # The VM's WASI socket type takes no constructor arguments (its __init__ does): without
+        # this, socket.socket(AF_INET, SOCK_STREAM) is a TypeError, not the OSError below.
+        return native_new(cls)
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
         # A descriptor the host handed over (e.g. a preopened listening socket) still works.
@@ -581,10 +604,21 @@ def _patch_socket(socket):
     def no_name_resolution(*args, **kwargs):
         raise OSError(errno.ENOTSUP, "name resolution is not available under WASI")
 
+    socket.socket.__new__ = staticmethod(__new__)
     socket.socket.__init__ = __init__
     for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo"):
         if hasattr(socket, name):
             setattr(socket, name, no_name_resolution)
+
+
+_override_frozen_modules = _imp._override_frozen_modules_for_tests
+
+
+def _keep_frozen_modules(override):
+    _override_frozen_modules(max(override, 0))
+
+
+_imp._override_frozen_modules_for_tests = _keep_frozen_modules
 
 
 _AFTER_IMPORT = {
