@@ -30,7 +30,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy
+.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -72,6 +72,11 @@ wasmi: toolchain
 	@if [ "$$($(WASMI) --version 2>/dev/null)" != "wasmi $(WASMI_VERSION)" ]; then \
 	  $(CARGO) install wasmi_cli --version $(WASMI_VERSION) --locked; \
 	fi
+
+# CPython 3.11's own test modules (this machine's `test` package) under python.wasm and natively,
+# side by side: prints the table and writes it, with every failure classified, to compat/RESULTS.md.
+compat: python.wasm wasmtime
+	$(HOST_PYTHON) compat/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON)
 
 # The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
 test-hosts: python.wasm wasmi

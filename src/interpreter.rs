@@ -4,13 +4,14 @@
 //! mode runs and in what order is `run.rs`'s.
 
 use crate::config::Config;
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyType};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyTuple, PyType};
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::convert::TryFromObject;
 use rustpython_vm::frozen::FrozenLib;
 use rustpython_vm::scope::Scope;
-use rustpython_vm::{AsObject, Interpreter, PyObjectRef, PyResult, Settings, VirtualMachine};
+use rustpython_vm::types::PyComparisonOp;
+use rustpython_vm::{AsObject, Interpreter, PyObjectRef, PyRef, PyResult, Settings, VirtualMachine};
 
 /// The trimmed stdlib and our own modules, compiled by build.rs.
 static FROZEN_STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
@@ -164,6 +165,25 @@ impl Session<'_> {
             self.vm.import("site", 0)?;
         }
         Ok(())
+    }
+
+    /// `sys.flags.hash_randomization` as CPython sets it: 1 unless PYTHONHASHSEED=0. The VM
+    /// derives it from "no seed given", which reads 0 for PYTHONHASHSEED=N (N ≠ 0) although
+    /// hashes are then randomised by N. sys.flags cannot be instantiated from Python, so the
+    /// corrected copy is built here: the same struct-sequence type over the same fields.
+    pub fn set_hash_randomization_flag(&self, randomized: bool) -> Result<(), Exception> {
+        const HASH_RANDOMIZATION_INDEX: usize = 11; // its place in sys.flags' fields
+        let vm = self.vm;
+        let flags = vm.sys_module.get_attr("flags", vm)?;
+        let fields = flags.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("sys.flags is not a tuple"))?;
+        let mut elements = fields.as_slice().to_vec();
+        let wanted: PyObjectRef = vm.ctx.new_int(u8::from(randomized)).into();
+        if elements[HASH_RANDOMIZATION_INDEX].rich_compare_bool(&wanted, PyComparisonOp::Eq, vm)? {
+            return Ok(());
+        }
+        elements[HASH_RANDOMIZATION_INDEX] = wanted;
+        let corrected = PyRef::new_ref(PyTuple::new_unchecked(elements.into_boxed_slice()), flags.class().to_owned(), None);
+        vm.sys_module.set_attr("flags", corrected, vm)
     }
 
     /// `sys.path.insert(0, path)` (CPython: `_PyPathConfig_ComputeSysPath0`).

@@ -14,6 +14,7 @@ pub fn run(config: &Config) -> u32 {
 // CPython: pymain_run_python.
 fn run_python(session: &Session, config: &Config) -> Result<(), Exception> {
     session.import_startup_modules(config.site_import)?;
+    session.set_hash_randomization_flag(config.hash_seed != Some(0))?;
     if !config.safe_path
         && let Some(path0) = sys_path0(&config.run_mode)
     {

@@ -10,7 +10,7 @@ stdlib modules written for POSIX work under WASI. Imported at start-up; keep it 
 - `socket`: WASI preview 1 cannot open a socket or resolve a name; `socket.socket()` and
   `getaddrinfo` say so with `OSError(ENOTSUP)` (a descriptor the host handed over still works).
 - `os.listdir(fd)`/`os.scandir(fd)` read the directory through `wasi.readdir`, and `DirEntry.stat()`
-  reports permission bits as `os.stat` does. `os.dup`/`dup2` stay absent: WASI has no way to
+  reports permission bits as `os.stat` does; `os.fwalk` walks by descriptors through them. `os.dup`/`dup2` stay absent: WASI has no way to
   duplicate a descriptor (its `fd_renumber` moves one, closing the original).
 - `OSError.strerror`: on WASI the VM takes an error's text from Rust's `io::Error`, which appends
   " (os error N)"; CPython shows the C library's text alone. A `strerror` descriptor without
@@ -336,6 +336,62 @@ class _FdScandirIterator:
         self.close()
 
 
+def _fwalk(os, top=".", topdown=True, onerror=None, *, follow_symlinks=False, dir_fd=None):
+    """os.fwalk: like os.walk, but yields (dirpath, dirnames, filenames, dirfd), with `dirfd` open
+    on dirpath until the next step. os.py defines it only where scandir(fd) is in supports_fd,
+    which we leave out (see `_patch_os`), so it is written here on the same descriptor calls."""
+    sys.audit("os.fwalk", top, topdown, onerror, follow_symlinks, dir_fd)
+    top = os.fspath(top)
+    try:
+        top_stat = None if follow_symlinks else os.stat(top, follow_symlinks=False, dir_fd=dir_fd)
+        top_fd = os.open(top, os.O_RDONLY, dir_fd=dir_fd)
+    except OSError as err:
+        if onerror is not None:
+            onerror(err)
+        return
+    try:
+        # Not following symbolic links: a top that is one is not walked (as CPython).
+        if top_stat is None or os.path.samestat(top_stat, os.stat(top_fd)):
+            yield from _fwalk_fd(os, top_fd, top, topdown, onerror, follow_symlinks)
+    finally:
+        os.close(top_fd)
+
+
+def _fwalk_fd(os, dir_fd, dir_path, topdown, onerror, follow_symlinks):
+    as_bytes = isinstance(dir_path, bytes)
+    dirnames, filenames = [], []
+    try:
+        entries = list(os.scandir(dir_fd))
+    except OSError as err:
+        if onerror is not None:
+            onerror(err)
+        return
+    for entry in entries:
+        name = os.fsencode(entry.name) if as_bytes else entry.name
+        try:
+            is_dir = entry.is_dir()  # a link to a directory is listed as one, walked only if followed
+        except OSError:
+            is_dir = False
+        (dirnames if is_dir else filenames).append(name)
+    if topdown:
+        yield dir_path, dirnames, filenames, dir_fd
+    for name in list(dirnames):
+        try:
+            link_stat = None if follow_symlinks else os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            child_fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+        except OSError as err:
+            if onerror is not None:
+                onerror(err)
+            continue
+        try:
+            if link_stat is None or os.path.samestat(link_stat, os.stat(child_fd)):
+                yield from _fwalk_fd(os, child_fd, os.path.join(dir_path, name), topdown, onerror, follow_symlinks)
+        finally:
+            os.close(child_fd)
+    if not topdown:
+        yield dir_path, dirnames, filenames, dir_fd
+
+
 def _patch_os(os):
     import stat as _stat
 
@@ -469,6 +525,15 @@ def _patch_os(os):
     # Not scandir: with it in supports_fd, shutil.rmtree takes its descriptor-based path, which needs
     # O_NONBLOCK opens of directories that WASI does not have.
     os.supports_fd.add(listdir)
+
+    if not hasattr(os, "fwalk"):
+
+        def fwalk(top=".", topdown=True, onerror=None, *, follow_symlinks=False, dir_fd=None):
+            return _fwalk(os, top, topdown, onerror, follow_symlinks=follow_symlinks, dir_fd=dir_fd)
+
+        fwalk.__doc__ = _fwalk.__doc__
+        os.fwalk = fwalk
+        os.__all__.append("fwalk")
 
     import posix
 
