@@ -29,6 +29,7 @@ import fnmatch
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,8 @@ def ended_how(status, stderr, timed_out):
         return "timeout"
     if status == 0:
         return "ok"
+    # Where the panic happened, without this machine's cargo registry path.
+    stderr = re.sub(r"/\S*/registry/src/[^/]+/", "", stderr)
     for marker in ("panicked at", "wasm trap", "wasm `unreachable`", "call stack exhausted",
                    "out of bounds memory access", "memory allocation of"):
         for line in stderr.splitlines():
@@ -302,7 +305,14 @@ def render(modules, results, rules, args, elapsed):
         "## Crashes and timeouts",
         "",
     ]
-    lines += [f"- {module}: {ended}" for module, ended in crashes] or ["None: every module's interpreter ended normally."]
+    for module, ended in crashes:
+        crashed = [(t, d) for t, (o, d) in results["wasm", module][0].items() if o == "crashed"]
+        lines.append(f"- {module}: {ended}")
+        for test_id, detail in crashed:
+            klass, why = classify(test_id, detail, rules)
+            lines.append(f"  - `{test_id}` crashed — *{CLASSES.get(klass, klass)}*" + (f": {why}" if why else ""))
+    if not crashes:
+        lines.append("None: every module's interpreter ended normally.")
     lines += ["", "## Failures", "",
               "Tests that pass natively but not under python.wasm, with the class compat/classification.toml gives "
               "them and why.", ""]

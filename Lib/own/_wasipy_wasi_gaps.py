@@ -392,6 +392,48 @@ def _fwalk_fd(os, dir_fd, dir_path, topdown, onerror, follow_symlinks):
         yield dir_path, dirnames, filenames, dir_fd
 
 
+def _makedirs(os, name, mode=0o777, exist_ok=False):
+    """os.makedirs, by a loop where os.py recurses once per missing ancestor: a path a hundred
+    levels deep (archives have them) would exhaust python.wasm's stack, which is sized so that
+    runaway recursion is a RecursionError and not a trap. Same steps, same errors."""
+    path = os.path
+
+    def parent_of(directory):
+        head, tail = path.split(directory)
+        if not tail:
+            head, tail = path.split(head)
+        return head, tail
+
+    def is_curdir(tail):
+        return tail == (os.fsencode(os.curdir) if isinstance(tail, bytes) else os.curdir)
+
+    missing = []  # ancestors that do not exist, innermost first
+    head, tail = parent_of(name)
+    while head and tail and not path.exists(head):
+        missing.append(head)
+        head, tail = parent_of(head)
+    # os.makedirs skips the mkdir of "x/." when it had to make "x" first, at every level.
+    for depth, ancestor in reversed(list(enumerate(missing))):
+        if depth + 1 < len(missing) and is_curdir(parent_of(ancestor)[1]):
+            continue
+        try:
+            os.mkdir(ancestor)
+        except FileExistsError:
+            pass  # made meanwhile: os.makedirs ignores this for ancestors
+        except OSError:
+            if not exist_ok or not path.isdir(ancestor):
+                raise
+    if missing and is_curdir(parent_of(name)[1]):
+        return
+    try:
+        os.mkdir(name, mode)
+    except OSError:
+        # Cannot rely on checking for EEXIST, since the operating system could give priority to
+        # other errors like EACCES or EROFS (as os.makedirs).
+        if not exist_ok or not path.isdir(name):
+            raise
+
+
 def _patch_os(os):
     import stat as _stat
 
@@ -525,6 +567,12 @@ def _patch_os(os):
     # Not scandir: with it in supports_fd, shutil.rmtree takes its descriptor-based path, which needs
     # O_NONBLOCK opens of directories that WASI does not have.
     os.supports_fd.add(listdir)
+
+    def makedirs(name, mode=0o777, exist_ok=False):
+        _makedirs(os, name, mode, exist_ok)
+
+    makedirs.__doc__ = _makedirs.__doc__
+    os.makedirs = makedirs
 
     if not hasattr(os, "fwalk"):
 
