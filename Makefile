@@ -30,7 +30,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -91,7 +91,11 @@ host-test: wasipy
 bless: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) WASIPY_TEST_BLESS=1 $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
 
-bench: bench-size bench-serve
+# Start-up, throughput, size and memory side by side with native python3 (bench/suite.py), then serving.
+bench: bench-suite bench-serve
+
+bench-suite: wasipy wasmtime
+	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \

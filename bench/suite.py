@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""`make bench`'s start-up, throughput, size and memory sections, measured side by side in one run.
+
+- start-up: `-c pass`, run ROUNDS times round-robin (so every command sees the same machine load),
+  median and p10-p90 spread in ms: native python3 (the real binary, not a pyenv shim) with and
+  without `-S`, python.wasm under `wasmtime run` precompiled (`wasmtime compile`) and from the .wasm
+  with wasmtime's compiled-module cache, and under `wasipy run` (its own module cache).
+- throughput: each program of bench/programs/ timed in-process by harness.py (fastest of 5, start-up
+  not counted) under python.wasm (precompiled) and native python3; the ratio wasm / native per
+  program and the geometric mean.
+- size: python.wasm raw and gzip -9.
+- memory: peak linear memory (wasipy run --json) for `-c pass` and for one workload.
+
+Ratios are python.wasm / native: above 1.0x python.wasm is slower (or bigger).
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROGRAMS = HERE / "programs"
+ROUNDS = 30
+
+
+def timed(cmd, cwd):
+    started = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - started) * 1000
+
+
+def startup(args, scratch):
+    cwasm = scratch / "python.cwasm"
+    commands = {
+        "python3 -c pass (native)": [args.python, "-c", "pass"],
+        "python3 -S -c pass (native)": [args.python, "-S", "-c", "pass"],
+        "python.wasm, wasmtime, precompiled": [args.wasmtime, "run", "--allow-precompiled", str(cwasm), "-c", "pass"],
+        "python.wasm, wasmtime, .wasm + cache": [args.wasmtime, "run", "-C", "cache=y", args.python_wasm, "-c", "pass"],
+    }
+    if args.wasipy:
+        commands["python.wasm, wasipy run (cached)"] = [args.wasipy, "run", "-c", "pass"]
+    for cmd in commands.values():  # warm: caches filled, files in the page cache
+        timed(cmd, scratch)
+    samples = {name: [] for name in commands}
+    for _ in range(ROUNDS):
+        for name, cmd in commands.items():
+            samples[name].append(timed(cmd, scratch))
+    base = statistics.median(samples["python3 -S -c pass (native)"])
+    print(f"start-up (`-c pass`, {ROUNDS} rounds round-robin; median, p10-p90 spread; ratio to python3 -S)")
+    for name, values in samples.items():
+        values.sort()
+        p10, p90 = values[len(values) // 10], values[(len(values) * 9) // 10]
+        median = statistics.median(values)
+        print(f"  {name:40} {median:7.1f} ms  ({p10:.1f}-{p90:.1f})  {median / base:5.2f}x")
+
+
+def throughput(args, scratch):
+    cwasm = scratch / "python.cwasm"
+    names = sorted(p.stem for p in PROGRAMS.glob("*.py") if p.stem != "harness")
+    print("throughput (in-process, fastest of 5; ratio python.wasm / native)")
+    ratios = []
+    for name in names:
+        wasm = subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{PROGRAMS}::/bench",
+                               str(cwasm), "/bench/harness.py", name, "5"],
+                              cwd=scratch, check=True, capture_output=True, text=True).stdout
+        native = subprocess.run([args.python, str(PROGRAMS / "harness.py"), name, "5"],
+                                cwd=scratch, check=True, capture_output=True, text=True).stdout
+        wasm_s, native_s = float(wasm), float(native)
+        ratios.append(wasm_s / native_s)
+        print(f"  {name:16} python.wasm {wasm_s * 1000:8.1f} ms   native {native_s * 1000:7.1f} ms   {wasm_s / native_s:5.2f}x")
+    geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    print(f"  {'geometric mean':16} {geomean:.2f}x slower than native python3")
+
+
+def size(args):
+    data = Path(args.python_wasm).read_bytes()
+    packed = len(gzip.compress(data, compresslevel=9))
+    print("size")
+    print(f"  python.wasm  {len(data):>10} bytes raw ({len(data) / 1e6:.1f} MB), {packed:>10} bytes gzip -9 ({packed / 1e6:.1f} MB)")
+
+
+def memory(args, scratch):
+    print("memory (peak linear memory, wasipy run --json)")
+    if not args.wasipy:
+        print("  skipped: no wasipy binary (make wasipy)")
+        return
+    # SCRIPT is a host path inside a grant for wasipy run.
+    workload = [args.wasipy, "run", "--dir", f"{PROGRAMS}::/bench", str(PROGRAMS / "harness.py"), "json_codec", "1"]
+    for name, cmd in (("-c pass", [args.wasipy, "run", "--json", "-c", "pass"]),
+                      ("json_codec workload", workload[:2] + ["--json"] + workload[2:])):
+        report = json.loads(subprocess.run(cmd, cwd=scratch, check=True, capture_output=True, text=True).stdout)
+        print(f"  {name:20} {report['peak_memory_bytes'] / 2**20:7.1f} MiB")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--python-wasm", required=True)
+    parser.add_argument("--wasmtime", default="wasmtime")
+    parser.add_argument("--python", default=sys.executable, help="the native python3 binary")
+    parser.add_argument("--wasipy", help="the wasipy binary, for its start-up and the memory section")
+    args = parser.parse_args()
+    args.python_wasm = str(Path(args.python_wasm).resolve())
+    args.wasipy = args.wasipy and str(Path(args.wasipy).resolve())
+    scratch = Path(tempfile.mkdtemp(prefix="wasipy-bench-"))
+    try:
+        subprocess.run([args.wasmtime, "compile", "-o", str(scratch / "python.cwasm"), args.python_wasm], check=True)
+        print(f"machine: {os.cpu_count()} cores; native: {args.python}")
+        startup(args, scratch)
+        throughput(args, scratch)
+        size(args)
+        memory(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
