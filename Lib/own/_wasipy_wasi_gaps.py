@@ -342,19 +342,24 @@ def _fwalk(os, top=".", topdown=True, onerror=None, *, follow_symlinks=False, di
     which we leave out (see `_patch_os`), so it is written here on the same descriptor calls."""
     sys.audit("os.fwalk", top, topdown, onerror, follow_symlinks, dir_fd)
     top = os.fspath(top)
+    yield from _fwalk_into(os, top, dir_fd, top, topdown, onerror, follow_symlinks)
+
+
+def _fwalk_into(os, name, parent_fd, dir_path, topdown, onerror, follow_symlinks):
+    """Opens directory `name` (relative to `parent_fd`) and walks it, closing it afterwards."""
     try:
-        top_stat = None if follow_symlinks else os.stat(top, follow_symlinks=False, dir_fd=dir_fd)
-        top_fd = os.open(top, os.O_RDONLY, dir_fd=dir_fd)
+        link_stat = None if follow_symlinks else os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+        dir_fd = os.open(name, os.O_RDONLY, dir_fd=parent_fd)
     except OSError as err:
         if onerror is not None:
             onerror(err)
         return
     try:
-        # Not following symbolic links: a top that is one is not walked (as CPython).
-        if top_stat is None or os.path.samestat(top_stat, os.stat(top_fd)):
-            yield from _fwalk_fd(os, top_fd, top, topdown, onerror, follow_symlinks)
+        # Not following symbolic links: one that leads to a directory is listed, not walked (as CPython).
+        if link_stat is None or os.path.samestat(link_stat, os.stat(dir_fd)):
+            yield from _fwalk_fd(os, dir_fd, dir_path, topdown, onerror, follow_symlinks)
     finally:
-        os.close(top_fd)
+        os.close(dir_fd)
 
 
 def _fwalk_fd(os, dir_fd, dir_path, topdown, onerror, follow_symlinks):
@@ -376,18 +381,7 @@ def _fwalk_fd(os, dir_fd, dir_path, topdown, onerror, follow_symlinks):
     if topdown:
         yield dir_path, dirnames, filenames, dir_fd
     for name in list(dirnames):
-        try:
-            link_stat = None if follow_symlinks else os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-            child_fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
-        except OSError as err:
-            if onerror is not None:
-                onerror(err)
-            continue
-        try:
-            if link_stat is None or os.path.samestat(link_stat, os.stat(child_fd)):
-                yield from _fwalk_fd(os, child_fd, os.path.join(dir_path, name), topdown, onerror, follow_symlinks)
-        finally:
-            os.close(child_fd)
+        yield from _fwalk_into(os, name, dir_fd, os.path.join(dir_path, name), topdown, onerror, follow_symlinks)
     if not topdown:
         yield dir_path, dirnames, filenames, dir_fd
 
