@@ -30,7 +30,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: snapshot all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -47,14 +47,24 @@ wasmtime: toolchain
 	    --features $(WASMTIME_FEATURES); \
 	fi
 
-python.wasm: toolchain
+# python.wasm is pre-initialised: `wasmtime wizer` runs src/snapshot.rs's init function (the
+# interpreter built, the common stdlib imported) and saves the memory it leaves. python-fresh.wasm
+# is the same interpreter initialised at every start (a hash secret per run).
+python.wasm: toolchain wasmtime
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
-	cp $(WASM_OUT) python.wasm
+	cp $(WASM_OUT) python-fresh.wasm
+	@$(MAKE) --no-print-directory snapshot
+
+# Cuts python.wasm from python-fresh.wasm again: with a hash secret drawn now, or with
+# `make snapshot PYTHONHASHSEED=N`. Wizer passes the init no other variable of the build machine.
+snapshot:
+	$(WASMTIME) wizer -S cli=y $(if $(PYTHONHASHSEED),--env PYTHONHASHSEED=$(PYTHONHASHSEED)) \
+	  --init-func wasipy_initialize -o python.wasm python-fresh.wasm
 
 # The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
 wasipy: python.wasm
 	$(HOST_CARGO) build --locked --release -p wasipy
-	cp python.wasm target/release/python.wasm
+	cp python.wasm python-fresh.wasm target/release/
 
 run: python.wasm wasmtime
 	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
@@ -94,8 +104,13 @@ bless: python.wasm wasmtime
 # Start-up, throughput, size and memory side by side with native python3 (bench/suite.py), then serving.
 bench: bench-suite bench-serve
 
+# The untuned baseline (Cargo.toml's `stock` profile) is built here, not by `make`: ~6 min clean.
+STOCK_WASM := target/$(WASM_TARGET)/stock/python.wasm
+
 bench-suite: wasipy wasmtime
-	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
+	$(CARGO) build --locked --profile stock --target $(WASM_TARGET) --bin python
+	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --stock-wasm $(STOCK_WASM) \
+	  --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """`make bench`'s start-up, throughput, size and memory sections, measured side by side in one run.
 
+The builds compared: python.wasm (pre-initialised, tuned), python-fresh.wasm (the same, initialised
+at every start) and, with --stock-wasm, a build without our tuning (cargo's default release profile:
+no fat LTO, 16 codegen units, no wasm-opt, no snapshot).
+
 - start-up: `-c pass`, run ROUNDS times round-robin (so every command sees the same machine load),
   median and p10-p90 spread in ms: native python3 (the real binary, not a pyenv shim) with and
-  without `-S`, python.wasm under `wasmtime run` precompiled (`wasmtime compile`) and from the .wasm
-  with wasmtime's compiled-module cache, and under `wasipy run` (its own module cache).
+  without `-S`; each build under `wasmtime run` precompiled (`wasmtime compile`); python.wasm from
+  the .wasm with wasmtime's compiled-module cache, and under `wasipy run` (its own module cache).
 - throughput: each program of bench/programs/ timed in-process by harness.py (fastest of 5, start-up
-  not counted) under python.wasm (precompiled) and native python3; the ratio wasm / native per
-  program and the geometric mean.
-- size: python.wasm raw and gzip -9.
+  not counted) under each build (precompiled) and native python3; the ratio build / native per
+  program and the geometric mean, per build.
+- size: each build raw and gzip -9.
 - memory: peak linear memory (wasipy run --json) for `-c pass` and for one workload.
 
 Ratios are python.wasm / native: above 1.0x python.wasm is slower (or bigger).
@@ -38,14 +42,29 @@ def timed(cmd, cwd):
     return (time.perf_counter() - started) * 1000
 
 
+def builds(args):
+    """{label: .wasm path} of the builds compared, the shipped one first."""
+    found = {"python.wasm": args.python_wasm}
+    if args.fresh_wasm:
+        found["python-fresh.wasm"] = args.fresh_wasm
+    if args.stock_wasm:
+        found["stock build"] = args.stock_wasm
+    return found
+
+
+def precompiled(label, scratch):
+    return scratch / (label.replace(" ", "-") + ".cwasm")
+
+
 def startup(args, scratch):
-    cwasm = scratch / "python.cwasm"
     commands = {
         "python3 -c pass (native)": [args.python, "-c", "pass"],
         "python3 -S -c pass (native)": [args.python, "-S", "-c", "pass"],
-        "python.wasm, wasmtime, precompiled": [args.wasmtime, "run", "--allow-precompiled", str(cwasm), "-c", "pass"],
-        "python.wasm, wasmtime, .wasm + cache": [args.wasmtime, "run", "-C", "cache=y", args.python_wasm, "-c", "pass"],
     }
+    for label in builds(args):
+        commands[f"{label}, wasmtime, precompiled"] = [args.wasmtime, "run", "--allow-precompiled",
+                                                       str(precompiled(label, scratch)), "-c", "pass"]
+    commands["python.wasm, wasmtime, .wasm + cache"] = [args.wasmtime, "run", "-C", "cache=y", args.python_wasm, "-c", "pass"]
     if args.wasipy:
         commands["python.wasm, wasipy run (cached)"] = [args.wasipy, "run", "-c", "pass"]
     for cmd in commands.values():  # warm: caches filled, files in the page cache
@@ -64,28 +83,32 @@ def startup(args, scratch):
 
 
 def throughput(args, scratch):
-    cwasm = scratch / "python.cwasm"
     names = sorted(p.stem for p in PROGRAMS.glob("*.py") if p.stem != "harness")
-    print("throughput (in-process, fastest of 5; ratio python.wasm / native)")
-    ratios = []
+    labels = [label for label in builds(args) if label != "python-fresh.wasm"]  # same code as python.wasm
+    print(f"throughput (in-process, fastest of 5; ms, and the ratio to native: {' | '.join(labels)})")
+    ratios = {label: [] for label in labels}
     for name in names:
-        wasm = subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{PROGRAMS}::/bench",
-                               str(cwasm), "/bench/harness.py", name, "5"],
-                              cwd=scratch, check=True, capture_output=True, text=True).stdout
-        native = subprocess.run([args.python, str(PROGRAMS / "harness.py"), name, "5"],
-                                cwd=scratch, check=True, capture_output=True, text=True).stdout
-        wasm_s, native_s = float(wasm), float(native)
-        ratios.append(wasm_s / native_s)
-        print(f"  {name:16} python.wasm {wasm_s * 1000:8.1f} ms   native {native_s * 1000:7.1f} ms   {wasm_s / native_s:5.2f}x")
-    geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-    print(f"  {'geometric mean':16} {geomean:.2f}x slower than native python3")
+        native_s = float(subprocess.run([args.python, str(PROGRAMS / "harness.py"), name, "5"],
+                                        cwd=scratch, check=True, capture_output=True, text=True).stdout)
+        cells = []
+        for label in labels:
+            wasm_s = float(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{PROGRAMS}::/bench",
+                                           str(precompiled(label, scratch)), "/bench/harness.py", name, "5"],
+                                          cwd=scratch, check=True, capture_output=True, text=True).stdout)
+            ratios[label].append(wasm_s / native_s)
+            cells.append(f"{wasm_s * 1000:8.1f} ms {wasm_s / native_s:5.2f}x")
+        print(f"  {name:16} native {native_s * 1000:7.1f} ms | " + " | ".join(cells))
+    for label in labels:
+        geomean = math.exp(sum(math.log(r) for r in ratios[label]) / len(ratios[label]))
+        print(f"  geometric mean, {label:12} {geomean:.2f}x native python3's time")
 
 
 def size(args):
-    data = Path(args.python_wasm).read_bytes()
-    packed = len(gzip.compress(data, compresslevel=9))
     print("size")
-    print(f"  python.wasm  {len(data):>10} bytes raw ({len(data) / 1e6:.1f} MB), {packed:>10} bytes gzip -9 ({packed / 1e6:.1f} MB)")
+    for label, path in builds(args).items():
+        data = Path(path).read_bytes()
+        packed = len(gzip.compress(data, compresslevel=9))
+        print(f"  {label:18} {len(data):>10} bytes raw ({len(data) / 1e6:.1f} MB), {packed:>10} bytes gzip -9 ({packed / 1e6:.1f} MB)")
 
 
 def memory(args, scratch):
@@ -106,13 +129,18 @@ def main():
     parser.add_argument("--python-wasm", required=True)
     parser.add_argument("--wasmtime", default="wasmtime")
     parser.add_argument("--python", default=sys.executable, help="the native python3 binary")
+    parser.add_argument("--fresh-wasm", help="python-fresh.wasm, the build without the snapshot")
+    parser.add_argument("--stock-wasm", help="a build without our tuning, for the throughput baseline")
     parser.add_argument("--wasipy", help="the wasipy binary, for its start-up and the memory section")
     args = parser.parse_args()
     args.python_wasm = str(Path(args.python_wasm).resolve())
+    args.fresh_wasm = args.fresh_wasm and str(Path(args.fresh_wasm).resolve())
+    args.stock_wasm = args.stock_wasm and str(Path(args.stock_wasm).resolve())
     args.wasipy = args.wasipy and str(Path(args.wasipy).resolve())
     scratch = Path(tempfile.mkdtemp(prefix="wasipy-bench-"))
     try:
-        subprocess.run([args.wasmtime, "compile", "-o", str(scratch / "python.cwasm"), args.python_wasm], check=True)
+        for label, path in builds(args).items():
+            subprocess.run([args.wasmtime, "compile", "-o", str(precompiled(label, scratch)), path], check=True)
         print(f"machine: {os.cpu_count()} cores; native: {args.python}")
         startup(args, scratch)
         throughput(args, scratch)

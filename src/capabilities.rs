@@ -47,6 +47,35 @@ pub fn preopens() -> Vec<Preopen> {
     Vec::new()
 }
 
+/// Forgets what the build's host gave: a pre-initialised python.wasm starts with the memory the
+/// build left (`snapshot.rs`), where wasi-libc holds the build's environment and preopens, and the
+/// VM's random generator (rand's `ThreadRng`, which seeds `random.Random()`) the build's state.
+/// wasi-libc reads its two again; the generator reseeds now.
+///
+/// # Ambient Authority
+/// wasi-libc asks the host again (`environ_get`, `fd_prestat_get`) when it next needs them; the
+/// generator asks for randomness (`random_get`).
+#[cfg(target_os = "wasi")]
+pub fn forget_build_host() {
+    // Without randomness from the host nothing random can be trusted: CPython fails to start too.
+    rand::rng().reseed().expect("failed to reseed the random generator from the host (random_get)");
+    unsafe extern "C" {
+        // wasi-libc, for pre-initialisers such as wizer.
+        fn __wasilibc_deinitialize_environ();
+        fn __wasilibc_initialize_environ();
+        fn __wasilibc_reset_preopens();
+    }
+    // SAFETY: called first thing in main, before anything holds wasi-libc's environ or preopens.
+    unsafe {
+        __wasilibc_deinitialize_environ();
+        __wasilibc_initialize_environ();
+        __wasilibc_reset_preopens();
+    }
+}
+
+#[cfg(not(target_os = "wasi"))]
+pub fn forget_build_host() {}
+
 /// The host's clocks and their resolutions in nanoseconds (`clock_res_get`); a clock the host does
 /// not have is left out.
 ///

@@ -67,8 +67,11 @@ pub struct Config {
     pub warn_default_encoding: bool,
     pub code_debug_ranges: bool,
     pub int_max_str_digits: Option<i64>,
-    /// `PYTHONHASHSEED=N` (None: random per run; `Some(0)`: randomisation off).
+    /// `PYTHONHASHSEED=N` (None: no seed asked for; `Some(0)`: randomisation off).
     pub hash_seed: Option<u32>,
+    /// `-R` or `PYTHONHASHSEED=random`: the run asks for a hash secret drawn for it alone, which a
+    /// pre-initialised python.wasm cannot give (see `snapshot.rs`).
+    pub per_run_hash_secret: bool,
     pub stdio_encoding: Option<String>,
     pub stdio_errors: Option<String>,
     /// PYTHONPATH entries, in order.
@@ -78,6 +81,26 @@ pub struct Config {
     pub check_hash_pycs_mode: Option<String>,
     /// The whole environment, as granted by the host (`os.environ`).
     pub environ: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// What an interpreter is built from (CPython: what `Py_InitializeFromConfig` reads): the
+    /// configuration less what each run supplies afresh (argv, run mode, environment, terminal).
+    /// Two configurations with equal parts can share one pre-initialised interpreter.
+    pub fn interpreter_part(&self) -> Config {
+        Config {
+            program_name: String::new(),
+            orig_argv: Vec::new(),
+            argv: Vec::new(),
+            run_mode: RunMode::Stdin,
+            stdin_is_interactive: false,
+            executable: String::new(),
+            skip_source_first_line: false,
+            startup_file: None,
+            environ: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// Reads the process's argv and environment: the one place that does.
@@ -167,6 +190,7 @@ fn build(
         Some("random") | None => None,
         Some(v) => v.parse::<u32>().ok(),
     };
+    let per_run_hash_secret = cl.hash_randomization || env("PYTHONHASHSEED") == Some("random");
     let utf8_mode = match xoption("utf8") {
         Some(value) => Some(value != Some("0")),
         None => env("PYTHONUTF8").map(|v| v != "0"),
@@ -206,6 +230,7 @@ fn build(
             .or_else(|| env("PYTHONINTMAXSTRDIGITS"))
             .and_then(|v| v.parse().ok()),
         hash_seed,
+        per_run_hash_secret,
         stdio_encoding,
         stdio_errors,
         pythonpath: env("PYTHONPATH").map(|v| v.split(':').map(String::from).collect()).unwrap_or_default(),
@@ -293,6 +318,23 @@ mod tests {
         assert_eq!(run_config(&[], &[]).run_mode, RunMode::Stdin);
         let c = run_config(&["s.py", "-v"], &[]);
         assert_eq!((c.run_mode, c.argv, c.verbose), (RunMode::Filename("s.py".into()), vec!["s.py".to_string(), "-v".into()], 0));
+    }
+
+    #[test]
+    fn per_run_hash_secret_from_dash_r_or_random_seed() {
+        assert!(!run_config(&["-c", "pass"], &[]).per_run_hash_secret);
+        assert!(run_config(&["-R", "-c", "pass"], &[]).per_run_hash_secret);
+        assert!(run_config(&["-c", "pass"], &[("PYTHONHASHSEED", "random")]).per_run_hash_secret);
+        assert!(!run_config(&["-E", "-c", "pass"], &[("PYTHONHASHSEED", "random")]).per_run_hash_secret);
+    }
+
+    #[test]
+    fn interpreter_part_ignores_what_each_run_supplies() {
+        let a = run_config(&["-c", "pass"], &[("HOME", "/h")]);
+        let b = run_config(&["s.py", "x"], &[("TZ", "UTC")]);
+        assert_eq!(a.interpreter_part(), b.interpreter_part());
+        assert_ne!(a.interpreter_part(), run_config(&["-S", "-c", "pass"], &[]).interpreter_part());
+        assert_ne!(a.interpreter_part(), run_config(&["-c", "pass"], &[("PYTHONPATH", "/l")]).interpreter_part());
     }
 
     #[test]

@@ -70,9 +70,15 @@ impl Python {
         Self { interpreter }
     }
 
+    /// Runs `body` in the interpreter and leaves it as it is, unfinalised: how the snapshot
+    /// prepares the interpreter a run will take over.
+    pub fn enter<R>(&self, body: impl FnOnce(&Session) -> R) -> R {
+        self.interpreter.enter(|vm| body(&Session { vm }))
+    }
+
     /// Runs `body` in the interpreter, then finalises it (atexit, flush) and returns the exit code.
     // CPython: Py_RunMain → Py_FinalizeEx; `_Py_HandleSystemExit`.
-    pub fn run(self, body: impl FnOnce(&Session) -> Result<(), Exception>) -> u32 {
+    pub fn run(self, finalization: Finalization, body: impl FnOnce(&Session) -> Result<(), Exception>) -> u32 {
         let result = self.interpreter.enter(|vm| body(&Session { vm }));
         let keyboard_interrupt = match &result {
             Err(exc) => self.interpreter.enter(|vm| {
@@ -84,11 +90,43 @@ impl Python {
             }),
             Ok(()) => false,
         };
-        if keyboard_interrupt {
-            let code = self.interpreter.finalize(None);
-            return if code == 0 { EXIT_KEYBOARD_INTERRUPT } else { code };
+        let exception = if keyboard_interrupt { None } else { result.err() };
+        let code = match finalization {
+            Finalization::Full => self.interpreter.finalize(exception),
+            Finalization::Quick => {
+                let code = self.interpreter.enter(|vm| finish_quickly(vm, exception));
+                // The process ends next: freeing the heap object by object would only cost time.
+                std::mem::forget(self.interpreter);
+                code
+            }
+        };
+        if keyboard_interrupt && code == 0 { EXIT_KEYBOARD_INTERRUPT } else { code }
+    }
+}
+
+/// How a run ends its interpreter.
+pub enum Finalization {
+    /// CPython's: atexit, then every module torn down and collected.
+    Full,
+    /// For the snapshot's interpreter: atexit, the run's own garbage and open files, no teardown
+    /// of the modules the build made (`_wasipy_snapshot.finish`).
+    Quick,
+}
+
+/// `Finalization::Quick`: the exit status of `exception` (its traceback printed, SystemExit's
+/// code), then `_wasipy_snapshot.finish`; 120 if stdout cannot be flushed, as CPython.
+fn finish_quickly(vm: &VirtualMachine, exception: Option<Exception>) -> u32 {
+    const EXIT_FLUSH_FAILURE: u32 = 120;
+    let code = exception.map_or(0, |exc| vm.handle_exit_exception(exc));
+    let finish = vm.import("_wasipy_snapshot", 0).and_then(|module| module.get_attr("finish", vm));
+    match finish.and_then(|finish| finish.call((), vm)).and_then(|flushed| flushed.try_to_bool(vm)) {
+        Ok(true) => code,
+        Ok(false) if code == 0 => EXIT_FLUSH_FAILURE,
+        Ok(false) => code,
+        Err(exc) => {
+            vm.print_exception(&exc);
+            code.max(1)
         }
-        self.interpreter.finalize(result.err())
     }
 }
 
@@ -141,9 +179,9 @@ pub struct Session<'vm> {
 }
 
 impl Session<'_> {
-    /// What runs before the run mode: CPython's `warnings` (for -W) and `site` unless `-S`
-    /// (CPython: `init_import_site`), and ours: the dropped-module explainer and the WASI gap fillers.
-    pub fn import_startup_modules(&self, import_site: bool) -> Result<(), Exception> {
+    /// What runs before the run mode, `site` apart: CPython's `warnings` (for -W), and ours: the
+    /// dropped-module explainer and the WASI gap fillers.
+    pub fn import_startup_modules(&self) -> Result<(), Exception> {
         // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
         self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
@@ -161,10 +199,40 @@ impl Session<'_> {
             typ.set_attr(self.vm.ctx.intern_str(name), value);
         }
         self.vm.import("warnings", 0)?;
-        if import_site {
-            self.vm.import("site", 0)?;
-        }
         Ok(())
+    }
+
+    /// `site`, unless `-S` (CPython: `init_import_site`).
+    pub fn import_site(&self) -> Result<(), Exception> {
+        self.vm.import("site", 0).map(drop)
+    }
+
+    /// Imports what the snapshot holds and freezes it (`_wasipy_snapshot.prepare`).
+    pub fn prepare_snapshot(&self) -> Result<(), Exception> {
+        let prepare = self.vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", self.vm)?;
+        prepare.call((), self.vm).map(drop)
+    }
+
+    /// Hands an interpreter built for another run (the snapshot's) to this one: what `Settings`
+    /// put in `sys` per run, and what `_wasipy_snapshot.resume` refreshes from the run's host.
+    pub fn resume(&self, config: &Config) -> Result<(), Exception> {
+        let vm = self.vm;
+        let strings = |items: &[String]| vm.ctx.new_list(items.iter().map(|s| vm.ctx.new_str(s.as_str()).into()).collect());
+        vm.sys_module.set_attr("argv", strings(&config.argv), vm)?;
+        vm.sys_module.set_attr("orig_argv", strings(&config.orig_argv), vm)?;
+        vm.sys_module.set_attr("executable", vm.ctx.new_str(config.executable.as_str()), vm)?;
+        vm.sys_module.set_attr("_base_executable", vm.ctx.new_str(config.executable.as_str()), vm)?;
+        let environ = vm.ctx.new_dict();
+        for (name, value) in &config.environ {
+            environ.set_item(name.as_str(), vm.ctx.new_str(value.as_str()).into(), vm)?;
+        }
+        let resume = vm.import("_wasipy_snapshot", 0)?.get_attr("resume", vm)?;
+        resume.call((environ,), vm).map(drop)
+    }
+
+    /// The `PYTHONHASHSEED` the interpreter was built with (None: a secret drawn at random).
+    pub fn hash_seed(&self) -> Option<u32> {
+        self.vm.state.config.settings.hash_seed
     }
 
     /// `sys.flags.hash_randomization` as CPython sets it: 1 unless PYTHONHASHSEED=0. The VM

@@ -1,18 +1,20 @@
 //! python.wasm: Python 3 as a WASI command. CPython's pipeline, one file per step:
-//! command line (`cli`) → configuration (`config`, read once) → interpreter (`interpreter`) →
-//! run mode (`run`) → exit code.
+//! command line (`cli`) → configuration (`config`, read once) → interpreter (`interpreter`, or the
+//! build's pre-initialised one: `snapshot`) → run mode (`run`) → exit code.
 
 mod capabilities;
 mod cli;
 mod config;
 mod interpreter;
 mod run;
+mod snapshot;
 mod wasi_module;
 
 use config::Action;
 use std::io::{IsTerminal, Write};
 
 fn main() {
+    capabilities::forget_build_host();
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let code = match config::from_process(stdin_is_terminal) {
         Action::Run(config) => {

@@ -3,18 +3,36 @@
 //! `interpreter::Session`.
 
 use crate::config::{Config, RunMode};
-use crate::interpreter::{Exception, Python, Session};
+use crate::interpreter::{Exception, Finalization, Session};
+use crate::snapshot::{self, Start};
 use std::io::Read;
 
 /// Runs `config` to completion and returns the process exit code.
 pub fn run(config: &Config) -> u32 {
-    Python::new(config).run(|session| run_python(session, config))
+    let (python, resumed) = match snapshot::start(config) {
+        Start::Resumed(python) => (python, true),
+        Start::Fresh(python) => (python, false),
+        Start::Refused(message) => {
+            // CPython exits 1 when its configuration cannot be applied (Py_ExitStatusException).
+            eprintln!("{}: {message}", config.program_name);
+            return 1;
+        }
+    };
+    let finalization = if resumed { Finalization::Quick } else { Finalization::Full };
+    python.run(finalization, |session| run_python(session, config, resumed))
 }
 
 // CPython: pymain_run_python.
-fn run_python(session: &Session, config: &Config) -> Result<(), Exception> {
-    session.import_startup_modules(config.site_import)?;
-    session.set_hash_randomization_flag(config.hash_seed != Some(0))?;
+fn run_python(session: &Session, config: &Config, resumed: bool) -> Result<(), Exception> {
+    if resumed {
+        session.resume(config)?;
+    } else {
+        session.import_startup_modules()?;
+    }
+    if config.site_import {
+        session.import_site()?;
+    }
+    session.set_hash_randomization_flag(session.hash_seed() != Some(0))?;
     if !config.safe_path
         && let Some(path0) = sys_path0(&config.run_mode)
     {

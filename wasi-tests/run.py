@@ -21,6 +21,10 @@ symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contai
 (stdin and stdout on a terminal, through `script`) and `check` (Python run on the
 host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
 
+A case runs the pre-initialised python.wasm unless it says `interpreter = "fresh"`: then it runs
+python-fresh.wasm (beside it), the same interpreter initialised at every start. A case may ask
+that a second run print the same stdout (`runs_same = true`).
+
 A case may give extra grants (`dirs = ["{dir}/tmp::/tmp"]`), flags only wasmtime has
 (`wasmtime_flags`: the case runs under wasmtime only) or the hosts it runs under
 (`hosts = [...]`, with `hosts_reason`). Where a host must print something else, its expected
@@ -189,8 +193,16 @@ def compare(mode, expected, actual):
     return select(expected, mode) == select(actual, mode)
 
 
+def interpreter_for(case, python_wasm):
+    """The module a case runs: python.wasm (the snapshot), or python-fresh.wasm beside it."""
+    if case.get("interpreter", "snapshot") == "fresh":
+        return python_wasm.with_name("python-fresh.wasm")
+    return python_wasm
+
+
 def run_case(host, file_stem, case, python_wasm, bless):
     name = case["name"]
+    python_wasm = interpreter_for(case, python_wasm)
     with tempfile.TemporaryDirectory(prefix="wasi-test-") as tmp:
         host_dir = Path(tmp).resolve()
         populate(case, host_dir)
@@ -237,10 +249,13 @@ def run_case(host, file_stem, case, python_wasm, bless):
                 problems.append(f"{stream} does not contain {needle!r}:\n{text}")
         if "check" in case:
             problems += host_check(case["check"], host_dir)
-        if case.get("runs_differ"):
+        if case.get("runs_differ") or case.get("runs_same"):
             _, again, _ = run(cmd, case.get("stdin"), host_cwd(host, python_wasm, host_dir))
-            if normalize(again, case, host_dir) == out:
+            same = normalize(again, case, host_dir) == out
+            if case.get("runs_differ") and same:
                 problems.append(f"a second run printed the same stdout, expected it to differ:\n{out}")
+            if case.get("runs_same") and not same:
+                problems.append(f"a second run printed another stdout, expected the same:\n{out}\n{again}")
         return not problems, "\n".join(problems), cmd, host_dir, status, out, err
 
 

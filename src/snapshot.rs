@@ -1,0 +1,142 @@
+//! The pre-initialised interpreter. At build time `wasmtime wizer` calls `wasipy_initialize`, which
+//! builds the interpreter and imports the common stdlib; wizer saves the memory that results as the
+//! state python.wasm starts in. A run whose configuration builds that same interpreter takes it
+//! over, refreshed from the run's host; any other run builds a fresh one. This module owns only
+//! that choice: the refreshing is `capabilities` (wasi-libc), `interpreter` and `_wasipy_snapshot`.
+
+use crate::config::{self, Action, Config};
+use crate::interpreter::Python;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The interpreter the build prepared, and the configuration it was built from.
+struct Snapshot {
+    python: Python,
+    config: Config,
+}
+
+thread_local! {
+    // wasm32-wasip1 has one thread: this is a plain static that wizer saves with the rest of memory.
+    static SNAPSHOT: RefCell<Option<Snapshot>> = const { RefCell::new(None) };
+}
+
+/// wizer's init function (`wasmtime wizer --init-func wasipy_initialize`): builds the interpreter
+/// for the configuration of this call (no arguments; `PYTHONHASHSEED` if the build passes one) and
+/// imports the start-up and preloaded modules. A failure fails the build.
+///
+/// # Ambient Authority
+/// Reads the build's arguments and environment, through `config::from_process`.
+#[unsafe(export_name = "wasipy_initialize")]
+pub extern "C" fn initialize() {
+    ZERO_FREED_MEMORY.store(true, Ordering::Relaxed);
+    let config = match config::from_process(false) {
+        Action::Run(config) => config,
+        other => panic!("failed to configure the snapshot's interpreter: {other:?}"),
+    };
+    let python = Python::new(&config);
+    python.enter(|session| {
+        if let Err(exc) = session.import_startup_modules().and_then(|()| session.prepare_snapshot()) {
+            session.print_exception(exc);
+            panic!("failed to prepare the snapshot's interpreter");
+        }
+    });
+    SNAPSHOT.with(|snapshot| *snapshot.borrow_mut() = Some(Snapshot { python, config }));
+    ZERO_FREED_MEMORY.store(false, Ordering::Relaxed);
+}
+
+/// Whether freed memory is zeroed: only while the snapshot is prepared.
+static ZERO_FREED_MEMORY: AtomicBool = AtomicBool::new(false);
+
+/// The system allocator, except that while the snapshot is prepared it zeroes what is freed. Wizer
+/// saves every non-zero byte of memory into python.wasm; the build frees megabytes of scratch
+/// (decompressed bytecode, compiler buffers) whose leftovers would otherwise ship in the file.
+struct SnapshotAllocator;
+
+#[global_allocator]
+static ALLOCATOR: SnapshotAllocator = SnapshotAllocator;
+
+// SAFETY: every call is System's; zeroing writes only to the block being freed, which is still ours.
+unsafe impl GlobalAlloc for SnapshotAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ZERO_FREED_MEMORY.load(Ordering::Relaxed) {
+            unsafe { ptr.write_bytes(0, layout.size()) };
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if !ZERO_FREED_MEMORY.load(Ordering::Relaxed) {
+            return unsafe { System.realloc(ptr, layout, new_size) };
+        }
+        // Moved by hand, so that the old block is zeroed before it is freed.
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        let new = unsafe { System.alloc(new_layout) };
+        if !new.is_null() {
+            unsafe {
+                ptr.copy_to_nonoverlapping(new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+        }
+        new
+    }
+}
+
+/// How a run gets its interpreter.
+pub enum Start {
+    /// The snapshot's, refreshed: start-up modules already imported.
+    Resumed(Python),
+    /// Built for this run.
+    Fresh(Python),
+    /// The run asks for something no interpreter in this process can give: the message says what.
+    Refused(String),
+}
+
+/// The interpreter for `config`: the snapshot's when there is one and `config` builds the same
+/// interpreter, else a fresh one.
+pub fn start(config: &Config) -> Start {
+    let Some(snapshot) = SNAPSHOT.with(|snapshot| snapshot.borrow_mut().take()) else {
+        return Start::Fresh(Python::new(config));
+    };
+    if let Some(refusal) = hash_secret_refusal(config, &snapshot.config) {
+        return Start::Refused(refusal);
+    }
+    // A run that asks for no seed takes the snapshot's secret, whatever it was cut with.
+    let mut wanted = config.interpreter_part();
+    wanted.hash_seed = snapshot.config.hash_seed;
+    if wanted != snapshot.config.interpreter_part() {
+        // Another configuration (-I, -S, -X, -W, -O, PYTHON* variables…): build its interpreter.
+        // The snapshot's is left as it is: dropping it would run its finalisers for nothing.
+        std::mem::forget(snapshot.python);
+        return Start::Fresh(Python::new(config));
+    }
+    Start::Resumed(snapshot.python)
+}
+
+/// The hash secret is drawn once per process, before the snapshot is taken, and every string and
+/// dict in the snapshot was hashed with it: it cannot change at restore, nor for a fresh
+/// interpreter in the same process. A run that asks for another one is refused, not misled.
+fn hash_secret_refusal(config: &Config, snapshot: &Config) -> Option<String> {
+    let fix = "run python-fresh.wasm (the same interpreter, initialised at every start)";
+    if config.per_run_hash_secret {
+        return Some(format!(
+            "cannot draw a hash secret for this run (-R or PYTHONHASHSEED=random): this python.wasm \
+             is pre-initialised, with a hash secret drawn when it was built; {fix}"
+        ));
+    }
+    match config.hash_seed {
+        Some(seed) if Some(seed) != snapshot.hash_seed => Some(format!(
+            "cannot use PYTHONHASHSEED={seed}: this python.wasm is pre-initialised, with a hash secret \
+             fixed when it was built; {fix}, or cut a snapshot with `make snapshot PYTHONHASHSEED={seed}`"
+        )),
+        _ => None,
+    }
+}
