@@ -9,6 +9,10 @@ WASMTIME_VERSION := 50.0.1
 # Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12).
 WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line
 
+# binaryen's wasm-opt (Debian's, 108): the wasm features python.wasm uses, which every host supports.
+WASM_OPT := wasm-opt --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-mutable-globals --enable-multivalue --enable-reference-types
+
 # The interpreter host of `make test-hosts` (the compiling hosts are wasmtime and Node's V8).
 WASMI_VERSION    := 2.0.0
 
@@ -30,7 +34,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: snapshot all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -50,16 +54,24 @@ wasmtime: toolchain
 # python.wasm is pre-initialised: `wasmtime wizer` runs src/snapshot.rs's init function (the
 # interpreter built, the common stdlib imported) and saves the memory it leaves. python-fresh.wasm
 # is the same interpreter initialised at every start (a hash secret per run).
-python.wasm: toolchain wasmtime
+# Both ship without the `name` section (function names, 3 MB): a trap's backtrace then shows
+# function numbers.
+python.wasm: toolchain wasmtime binaryen
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
-	cp $(WASM_OUT) python-fresh.wasm
+	$(WASM_OPT) --strip-debug --strip-producers $(WASM_OUT) -o python-fresh.wasm
 	@$(MAKE) --no-print-directory snapshot
 
 # Cuts python.wasm from python-fresh.wasm again: with a hash secret drawn now, or with
 # `make snapshot PYTHONHASHSEED=N`. Wizer passes the init no other variable of the build machine.
-snapshot:
+# wasm-opt then drops the runs of zeros between the saved heap's objects (--memory-packing).
+snapshot: binaryen
 	$(WASMTIME) wizer -S cli=y $(if $(PYTHONHASHSEED),--env PYTHONHASHSEED=$(PYTHONHASHSEED)) \
-	  --init-func wasipy_initialize -o python.wasm python-fresh.wasm
+	  --init-func wasipy_initialize -o python-snapshot.wasm python-fresh.wasm
+	$(WASM_OPT) --memory-packing python-snapshot.wasm -o python.wasm
+	rm -f python-snapshot.wasm
+
+binaryen:
+	@command -v wasm-opt >/dev/null || { apt-get update -qq && apt-get install -y -qq binaryen; }
 
 # The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
 wasipy: python.wasm

@@ -85,8 +85,9 @@ pub struct Config {
 
 impl Config {
     /// What an interpreter is built from (CPython: what `Py_InitializeFromConfig` reads): the
-    /// configuration less what each run supplies afresh (argv, run mode, environment, terminal).
-    /// Two configurations with equal parts can share one pre-initialised interpreter.
+    /// configuration less what each run supplies afresh (argv, run mode, environment, terminal,
+    /// PYTHONPATH's entries at the front of `sys.path`). Two configurations with equal parts can
+    /// share one pre-initialised interpreter.
     pub fn interpreter_part(&self) -> Config {
         Config {
             program_name: String::new(),
@@ -98,6 +99,7 @@ impl Config {
             skip_source_first_line: false,
             startup_file: None,
             environ: BTreeMap::new(),
+            pythonpath: Vec::new(),
             ..self.clone()
         }
     }
@@ -333,8 +335,9 @@ mod tests {
         let a = run_config(&["-c", "pass"], &[("HOME", "/h")]);
         let b = run_config(&["s.py", "x"], &[("TZ", "UTC")]);
         assert_eq!(a.interpreter_part(), b.interpreter_part());
+        assert_eq!(a.interpreter_part(), run_config(&["-c", "pass"], &[("PYTHONPATH", "/l")]).interpreter_part());
         assert_ne!(a.interpreter_part(), run_config(&["-S", "-c", "pass"], &[]).interpreter_part());
-        assert_ne!(a.interpreter_part(), run_config(&["-c", "pass"], &[("PYTHONPATH", "/l")]).interpreter_part());
+        assert_ne!(a.interpreter_part(), run_config(&["-c", "pass"], &[("PYTHONOPTIMIZE", "1")]).interpreter_part());
     }
 
     #[test]

@@ -51,6 +51,7 @@ impl Python {
         let builder = Interpreter::builder(settings(config));
         let mut native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         native.push(crate::wasi_module::module_def(&builder.ctx));
+        native.push(crate::pickle_scan::module_def(&builder.ctx));
         let module_search_paths = config.pythonpath.clone();
         let executable = config.executable.clone();
         let interpreter = builder
@@ -222,6 +223,11 @@ impl Session<'_> {
         vm.sys_module.set_attr("orig_argv", strings(&config.orig_argv), vm)?;
         vm.sys_module.set_attr("executable", vm.ctx.new_str(config.executable.as_str()), vm)?;
         vm.sys_module.set_attr("_base_executable", vm.ctx.new_str(config.executable.as_str()), vm)?;
+        // PYTHONPATH's entries go first, as the VM puts them when it builds sys.path.
+        let sys_path = vm.sys_module.get_attr("path", vm)?;
+        for (at, entry) in config.pythonpath.iter().enumerate() {
+            vm.call_method(&sys_path, "insert", (at, entry.as_str()))?;
+        }
         let environ = vm.ctx.new_dict();
         for (name, value) in &config.environ {
             environ.set_item(name.as_str(), vm.ctx.new_str(value.as_str()).into(), vm)?;

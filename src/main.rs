@@ -6,6 +6,7 @@ mod capabilities;
 mod cli;
 mod config;
 mod interpreter;
+mod pickle_scan;
 mod run;
 mod snapshot;
 mod wasi_module;

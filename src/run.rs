@@ -25,12 +25,13 @@ pub fn run(config: &Config) -> u32 {
 // CPython: pymain_run_python.
 fn run_python(session: &Session, config: &Config, resumed: bool) -> Result<(), Exception> {
     if resumed {
+        // The snapshot imported the start-up modules and `site`; `resume` re-reads the host.
         session.resume(config)?;
     } else {
         session.import_startup_modules()?;
-    }
-    if config.site_import {
-        session.import_site()?;
+        if config.site_import {
+            session.import_site()?;
+        }
     }
     session.set_hash_randomization_flag(session.hash_seed() != Some(0))?;
     if !config.safe_path

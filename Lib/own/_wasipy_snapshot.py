@@ -12,11 +12,11 @@ import sys
 
 # Imported into the snapshot after the start-up modules: what CPython itself imports at start-up,
 # what a traceback, `-m` and the REPL need, and the stdlib most scripts and web handlers use.
-# Not listed: `site`, which looks at the run's files (site-packages, sitecustomize) and is imported
-# by each run; modules that record the build's host at import with no way to refresh it
-# (`logging` keeps its start time).
+# `site` is imported at build time as CPython imports it at start-up, and what it looks for in the
+# host is looked for again in the run's (`_refresh_site`). Not listed: modules that record the
+# build's host at import with no way to refresh it (`logging` keeps its start time).
 PRELOADED = (
-    "encodings.utf_8", "encodings.latin_1", "encodings.ascii", "io", "abc", "os", "stat",
+    "site", "encodings.utf_8", "encodings.latin_1", "encodings.ascii", "io", "abc", "os", "stat",
     "posixpath", "genericpath", "codecs", "_collections_abc", "warnings", "traceback",
     "linecache", "tokenize", "runpy", "importlib", "importlib.util", "importlib.machinery",
     "types", "enum", "functools", "operator", "collections", "collections.abc", "itertools",
@@ -45,6 +45,7 @@ def resume(environ):
     _refresh_clocks_and_zone()
     _reseed_random()
     _refresh_stdio()
+    _refresh_site()
 
 
 def finish():
@@ -105,6 +106,25 @@ def _reseed_random():
     random = sys.modules.get("random")
     if random is not None:
         random._inst.seed()
+
+
+def _refresh_site():
+    # CPython's site.main, less what cannot differ between hosts (the quit/help builtins, the
+    # REPL's completer hook, absolute __file__s: every module imported so far is frozen). What
+    # is left looks at the run's files and variables: a virtual environment, the user's and the
+    # system's site-packages (HOME, PYTHONUSERBASE, the grants), sitecustomize, usercustomize.
+    site = sys.modules.get("site")
+    if site is None:
+        return
+    known_paths = site.removeduppaths()
+    known_paths = site.venv(known_paths)
+    site.USER_BASE = site.USER_SITE = None
+    site.ENABLE_USER_SITE = site.check_enableusersite()
+    known_paths = site.addusersitepackages(known_paths)
+    site.addsitepackages(known_paths)
+    site.execsitecustomize()
+    if site.ENABLE_USER_SITE:
+        site.execusercustomize()
 
 
 def _refresh_stdio():

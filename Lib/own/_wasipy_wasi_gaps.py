@@ -728,7 +728,14 @@ def _keep_frozen_modules(override):
 _imp._override_frozen_modules_for_tests = _keep_frozen_modules
 
 
+def _guard_native_unpickler(module):
+    import _wasipy_pickle
+
+    _wasipy_pickle.guard(module)
+
+
 _AFTER_IMPORT = {
+    "_pickle": _guard_native_unpickler,
     "asyncio.selector_events": _loop_without_self_pipe,
     "socket": _patch_socket,
     "os": _patch_os,

@@ -7,3 +7,5 @@ pub mod cli;
 pub mod config;
 #[path = "../../../src/capabilities.rs"]
 pub mod capabilities;
+#[path = "../../../src/pickle_scan.rs"]
+pub mod pickle_scan;
