@@ -26,7 +26,7 @@ NODE     := $(shell command -v node 2>/dev/null || echo node)
 # wasmi interprets: ~2 s to start python.wasm, up to a minute for the heaviest cases. It runs the
 # cases that cover what differs between hosts (the command line and exit statuses, files and
 # grants, clocks, environment, randomness, stdin/stdout, errno values), not the stdlib sweep.
-WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)
+WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
@@ -58,8 +58,12 @@ wasmtime: toolchain
 # function numbers.
 python.wasm: toolchain wasmtime binaryen
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
-	$(WASM_OPT) --strip-debug --strip-producers $(WASM_OUT) -o python-fresh.wasm
-	@$(MAKE) --no-print-directory snapshot
+	@# Only when cargo built something new: every snapshot draws another hash secret.
+	@if [ ! -f python.wasm ] || [ $(WASM_OUT) -nt python-fresh.wasm ]; then \
+	  echo "$(WASM_OPT) --strip-debug --strip-producers $(WASM_OUT) -o python-fresh.wasm"; \
+	  $(WASM_OPT) --strip-debug --strip-producers $(WASM_OUT) -o python-fresh.wasm && \
+	  $(MAKE) --no-print-directory snapshot; \
+	fi
 
 # Cuts python.wasm from python-fresh.wasm again: with a hash secret drawn now, or with
 # `make snapshot PYTHONHASHSEED=N`. Wizer passes the init no other variable of the build machine.

@@ -12,7 +12,8 @@ pub fn largest_memo_put(data: &[u8]) -> u64 {
     while let Some(&opcode) = data.get(at) {
         at += 1;
         let Some(argument) = argument_length(opcode, &data[at..]) else { break };
-        let body = &data[at..(at + argument).min(data.len())];
+        let end = at.saturating_add(argument).min(data.len());
+        let body = &data[at..end];
         match opcode {
             b'r' if body.len() == 4 => largest = largest.max(u64::from(u32::from_le_bytes(body.try_into().unwrap()))),
             // PUT's index is decimal text; one too long for u64 is as large as can be.
@@ -20,7 +21,10 @@ pub fn largest_memo_put(data: &[u8]) -> u64 {
             b'.' => break,
             _ => {}
         }
-        at += argument;
+        if end - at < argument {
+            break; // the data ends inside this argument
+        }
+        at = end;
     }
     largest
 }
@@ -103,5 +107,6 @@ mod tests {
         assert_eq!(largest_memo_put(b"N.r\xff\xff\xff\xff"), 0);
         assert_eq!(largest_memo_put(b"\xffr\xff\xff\xff\xff"), 0);
         assert_eq!(largest_memo_put(b"X\xff\xff\xff\xff"), 0); // a count past the end
+        assert_eq!(largest_memo_put(b"\x8e\xff\xff\xff\xff\xff\xff\xff\xffr\xff\xff\xff\xff"), 0); // one past usize
     }
 }

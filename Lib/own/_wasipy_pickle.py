@@ -23,9 +23,11 @@ def _is_safe(data):
 
 def _remaining(file):
     """What is left to read of `file`, without consuming it; None if it cannot be read again."""
-    if isinstance(file, io.BytesIO):
-        return file.getbuffer()[file.tell():]
     try:
+        if not file.seekable():
+            return None
+        if isinstance(file, io.BytesIO):
+            return file.getbuffer()[file.tell():]
         position = file.tell()
         data = file.read()
         file.seek(position)
@@ -58,6 +60,8 @@ def guard(_pickle):
             self._wasipy_options = dict(fix_imports=fix_imports, encoding=encoding, errors=errors, buffers=buffers)
 
         def load(self):
+            if not hasattr(self, "_wasipy_file"):
+                return super().load()  # __init__ was not called: the native one says so
             data = _remaining(self._wasipy_file)
             safe = data is not None and _is_safe(data)
             del data  # a BytesIO's buffer view would keep it from growing
@@ -74,4 +78,6 @@ def guard(_pickle):
 
     Unpickler.__module__ = NativeUnpickler.__module__
     Unpickler.__qualname__ = Unpickler.__name__ = NativeUnpickler.__name__
-    _pickle.loads, _pickle.load, _pickle.Unpickler = loads, load, Unpickler
+    # staticmethod: like the native functions they replace, they do not bind as methods when a
+    # class stores them (test_pickle's `loads = _pickle.loads`).
+    _pickle.loads, _pickle.load, _pickle.Unpickler = staticmethod(loads), staticmethod(load), Unpickler
