@@ -181,7 +181,7 @@ pub struct Session<'vm> {
 
 impl Session<'_> {
     /// What runs before the run mode, `site` apart: CPython's `warnings` (for -W), and ours: the
-    /// dropped-module explainer and the WASI gap fillers.
+    /// dropped-module explainer, the WASI gap fillers and `sys.flags.hash_randomization`.
     pub fn import_startup_modules(&self) -> Result<(), Exception> {
         // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
         self.vm.new_scope_with_main()?;
@@ -200,7 +200,7 @@ impl Session<'_> {
             typ.set_attr(self.vm.ctx.intern_str(name), value);
         }
         self.vm.import("warnings", 0)?;
-        Ok(())
+        self.set_hash_randomization_flag()
     }
 
     /// `site`, unless `-S` (CPython: `init_import_site`).
@@ -236,18 +236,14 @@ impl Session<'_> {
         resume.call((environ,), vm).map(drop)
     }
 
-    /// The `PYTHONHASHSEED` the interpreter was built with (None: a secret drawn at random).
-    pub fn hash_seed(&self) -> Option<u32> {
-        self.vm.state.config.settings.hash_seed
-    }
-
     /// `sys.flags.hash_randomization` as CPython sets it: 1 unless PYTHONHASHSEED=0. The VM
     /// derives it from "no seed given", which reads 0 for PYTHONHASHSEED=N (N ≠ 0) although
     /// hashes are then randomised by N. sys.flags cannot be instantiated from Python, so the
     /// corrected copy is built here: the same struct-sequence type over the same fields.
-    pub fn set_hash_randomization_flag(&self, randomized: bool) -> Result<(), Exception> {
+    fn set_hash_randomization_flag(&self) -> Result<(), Exception> {
         const HASH_RANDOMIZATION_INDEX: usize = 11; // its place in sys.flags' fields
         let vm = self.vm;
+        let randomized = vm.state.config.settings.hash_seed != Some(0);
         let flags = vm.sys_module.get_attr("flags", vm)?;
         let fields = flags.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("sys.flags is not a tuple"))?;
         let mut elements = fields.as_slice().to_vec();

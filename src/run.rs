@@ -33,7 +33,6 @@ fn run_python(session: &Session, config: &Config, resumed: bool) -> Result<(), E
             session.import_site()?;
         }
     }
-    session.set_hash_randomization_flag(session.hash_seed() != Some(0))?;
     if !config.safe_path
         && let Some(path0) = sys_path0(&config.run_mode)
     {

@@ -6,9 +6,7 @@
 
 use crate::config::{self, Action, Config};
 use crate::interpreter::Python;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The interpreter the build prepared, and the configuration it was built from.
 struct Snapshot {
@@ -29,7 +27,6 @@ thread_local! {
 /// Reads the build's arguments and environment, through `config::from_process`.
 #[unsafe(export_name = "wasipy_initialize")]
 pub extern "C" fn initialize() {
-    ZERO_FREED_MEMORY.store(true, Ordering::Relaxed);
     let config = match config::from_process(false) {
         Action::Run(config) => config,
         other => panic!("failed to configure the snapshot's interpreter: {other:?}"),
@@ -42,52 +39,6 @@ pub extern "C" fn initialize() {
         }
     });
     SNAPSHOT.with(|snapshot| *snapshot.borrow_mut() = Some(Snapshot { python, config }));
-    ZERO_FREED_MEMORY.store(false, Ordering::Relaxed);
-}
-
-/// Whether freed memory is zeroed: only while the snapshot is prepared.
-static ZERO_FREED_MEMORY: AtomicBool = AtomicBool::new(false);
-
-/// The system allocator, except that while the snapshot is prepared it zeroes what is freed. Wizer
-/// saves every non-zero byte of memory into python.wasm; the build frees megabytes of scratch
-/// (decompressed bytecode, compiler buffers) whose leftovers would otherwise ship in the file.
-struct SnapshotAllocator;
-
-#[global_allocator]
-static ALLOCATOR: SnapshotAllocator = SnapshotAllocator;
-
-// SAFETY: every call is System's; zeroing writes only to the block being freed, which is still ours.
-unsafe impl GlobalAlloc for SnapshotAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ZERO_FREED_MEMORY.load(Ordering::Relaxed) {
-            unsafe { ptr.write_bytes(0, layout.size()) };
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if !ZERO_FREED_MEMORY.load(Ordering::Relaxed) {
-            return unsafe { System.realloc(ptr, layout, new_size) };
-        }
-        // Moved by hand, so that the old block is zeroed before it is freed.
-        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        let new = unsafe { System.alloc(new_layout) };
-        if !new.is_null() {
-            unsafe {
-                ptr.copy_to_nonoverlapping(new, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-        }
-        new
-    }
 }
 
 /// How a run gets its interpreter.

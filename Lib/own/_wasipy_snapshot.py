@@ -55,32 +55,22 @@ def finish():
     to every page of the snapshot. Returns False when stdout cannot take its last output."""
     import atexit
     import gc
-    import io
+
+    import _wasipy_wasi_gaps
 
     atexit._run_exitfuncs()
     gc.collect()  # the run's own objects: the build's are frozen
-    live = [obj for generation in range(3) for obj in gc.get_objects(generation)]
-    # Text layers first: flushing one pushes its text into the binary buffer below it.
-    for kind in (io.TextIOWrapper, (io.BufferedWriter, io.BufferedRandom)):
-        for obj in live:
-            if isinstance(obj, kind) and obj not in (sys.stdout, sys.stderr):
-                try:
-                    if not obj.closed:
-                        obj.flush()
-                except Exception:
-                    pass
-    # CPython: flush_std_files, which leaves a closed stream alone (json.tool closes stdout).
-    try:
-        if sys.stderr is not None and not sys.stderr.closed:
-            sys.stderr.flush()
-    except Exception:
-        pass
-    try:
-        if sys.stdout is not None and not sys.stdout.closed:
-            sys.stdout.flush()
-    except Exception:
-        return False
-    return True
+    # CPython: flush_std_files first, which leaves a closed stream alone (json.tool closes stdout)
+    # and tells whether stdout took its last output; then every other file still open.
+    stdout_flushed = True
+    for stream in (sys.stderr, sys.stdout):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:
+            stdout_flushed = stream is not sys.stdout
+    _wasipy_wasi_gaps.flush_open_files()
+    return stdout_flushed
 
 
 def _refresh_environ(environ):
