@@ -1,9 +1,11 @@
 //! The pre-initialised interpreter. At build time `wasmtime wizer` calls `wasipy_initialize`, which
-//! builds the interpreter and imports the common stdlib; wizer saves the memory that results as the
-//! state python.wasm starts in. A run whose configuration builds that same interpreter takes it
-//! over, refreshed from the run's host; any other run builds a fresh one. This module owns only
-//! that choice: the refreshing is `capabilities` (wasi-libc), `interpreter` and `_wasipy_snapshot`.
+//! builds the interpreter and imports the common stdlib (and, for an app snapshot cut by `wasipy
+//! snapshot`, the app's modules); wizer saves the memory that results as the state python.wasm
+//! starts in. A run whose configuration builds that same interpreter takes it over, refreshed from
+//! the run's host; any other run builds a fresh one. This module owns only that choice: the
+//! refreshing is `capabilities` (wasi-libc), `interpreter` and `_wasipy_snapshot`.
 
+use crate::capabilities;
 use crate::config::{self, Action, Config};
 use crate::interpreter::Python;
 use std::cell::RefCell;
@@ -19,21 +21,53 @@ thread_local! {
     static SNAPSHOT: RefCell<Option<Snapshot>> = const { RefCell::new(None) };
 }
 
+/// What an app snapshot prepares besides the common stdlib, as `wasipy snapshot` asks for it in the
+/// cut's environment: `WASIPY_SNAPSHOT_PRELOAD` (modules, comma-separated, imported as `python -c
+/// 'import NAME'` in the cut's working directory would find them) and `WASIPY_SNAPSHOT_INIT` (a
+/// script, by guest path, whose top level runs once). Both empty for python.wasm itself.
+#[derive(Debug)]
+pub struct AppPreparation {
+    pub preload: Vec<String>,
+    pub init_script: Option<String>,
+    /// Where `preload` is looked for first: the working directory a run would start in.
+    pub working_dir: Option<String>,
+    /// The variables that carried the request: the app's modules must not see them.
+    pub request_variables: [&'static str; 2],
+}
+
+const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
+const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
+
+impl AppPreparation {
+    fn from_config(config: &Config) -> AppPreparation {
+        let preload = config.environ.get(PRELOAD_VARIABLE).map(String::as_str).unwrap_or("");
+        AppPreparation {
+            preload: preload.split(',').map(str::trim).filter(|name| !name.is_empty()).map(String::from).collect(),
+            init_script: config.environ.get(INIT_VARIABLE).filter(|path| !path.is_empty()).cloned(),
+            working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens()),
+            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE],
+        }
+    }
+}
+
 /// wizer's init function (`wasmtime wizer --init-func wasipy_initialize`): builds the interpreter
 /// for the configuration of this call (no arguments; `PYTHONHASHSEED` if the build passes one) and
-/// imports the start-up and preloaded modules. A failure fails the build.
+/// imports the start-up and preloaded modules, then the app's (`AppPreparation`). A failure fails
+/// the build.
 ///
 /// # Ambient Authority
-/// Reads the build's arguments and environment, through `config::from_process`.
+/// Reads the build's arguments and environment, through `config::from_process`, and the app's
+/// modules from the build's grants.
 #[unsafe(export_name = "wasipy_initialize")]
 pub extern "C" fn initialize() {
     let config = match config::from_process(false) {
         Action::Run(config) => config,
         other => panic!("failed to configure the snapshot's interpreter: {other:?}"),
     };
+    let app = AppPreparation::from_config(&config);
     let python = Python::new(&config);
     python.enter(|session| {
-        if let Err(exc) = session.import_startup_modules().and_then(|()| session.prepare_snapshot()) {
+        if let Err(exc) = session.import_startup_modules().and_then(|()| session.prepare_snapshot(&app)) {
             session.print_exception(exc);
             panic!("failed to prepare the snapshot's interpreter");
         }
