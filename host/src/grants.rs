@@ -95,19 +95,27 @@ pub fn script_guest_path(script: &str, grants: &[DirGrant]) -> Result<String, St
 /// `python.wasm`: the file named by `--python-wasm` or `WASIPY_PYTHON_WASM`, else the one beside
 /// this executable (where `make` puts it).
 pub fn python_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    let explicit = explicit.map(Path::to_owned).or_else(|| std::env::var_os("WASIPY_PYTHON_WASM").map(PathBuf::from));
+    interpreter_path(explicit, "python.wasm")
+}
+
+/// `python-fresh.wasm`, which `wasipy snapshot` cuts from: the file named by `--python-wasm`, else
+/// the one beside this executable (where `make` puts it).
+pub fn python_fresh_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    interpreter_path(explicit.map(Path::to_owned), "python-fresh.wasm")
+}
+
+fn interpreter_path(explicit: Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
     let path = match explicit {
-        Some(path) => path.to_owned(),
-        None => match std::env::var_os("WASIPY_PYTHON_WASM") {
-            Some(path) => PathBuf::from(path),
-            None => std::env::current_exe()
-                .map_err(|e| format!("cannot find this executable to locate python.wasm: {e}"))?
-                .with_file_name("python.wasm"),
-        },
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|e| format!("cannot find this executable to locate {name}: {e}"))?
+            .with_file_name(name),
     };
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!("cannot find python.wasm at {} (build it with make, or pass --python-wasm)", path.display()))
+        Err(format!("cannot find {name} at {} (build it with make, or pass --python-wasm)", path.display()))
     }
 }
 
