@@ -27,7 +27,9 @@ impl Server {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/web");
         for entry in std::fs::read_dir(&examples).unwrap() {
             let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            }
         }
         for (name, source) in extra {
             std::fs::write(dir.path().join(name), source).unwrap();
