@@ -71,11 +71,11 @@ class _first_on_sys_path:
         self.path = path
 
     def __enter__(self):
-        if self.path:
+        if self.path is not None:
             sys.path.insert(0, self.path)
 
     def __exit__(self, *exc_info):
-        if self.path and self.path in sys.path:
+        if self.path is not None and self.path in sys.path:
             sys.path.remove(self.path)
 
 
