@@ -217,7 +217,8 @@ impl Session<'_> {
         let optional = |text: &Option<String>| text.as_deref().map_or_else(|| vm.ctx.none(), |text| vm.ctx.new_str(text).into());
         let preload: Vec<&str> = app.preload.iter().map(String::as_str).collect();
         let prepare = vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", vm)?;
-        let args = (strings(&preload), optional(&app.init_script), optional(&app.working_dir), strings(&app.request_variables));
+        let working_dir: PyObjectRef = vm.ctx.new_str(app.working_dir.as_str()).into();
+        let args = (strings(&preload), optional(&app.init_script), working_dir, strings(&app.request_variables));
         prepare.call(args, vm).map(drop)
     }
 

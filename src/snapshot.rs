@@ -31,7 +31,7 @@ pub struct AppPreparation {
     pub init_script: Option<String>,
     /// Where `preload` is looked for first: the working directory a run would start in (`""`, the
     /// current one, for a `--dir .` grant).
-    pub working_dir: Option<String>,
+    pub working_dir: String,
     /// The variables that carried the request: the app's modules must not see them.
     pub request_variables: [&'static str; 2],
 }
@@ -45,9 +45,8 @@ impl AppPreparation {
         AppPreparation {
             preload: preload.split(',').map(str::trim).filter(|name| !name.is_empty()).map(String::from).collect(),
             init_script: config.environ.get(INIT_VARIABLE).filter(|path| !path.is_empty()).cloned(),
-            working_dir: Some(
-                capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens()).unwrap_or_default(),
-            ),
+            working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens())
+                .unwrap_or_default(),
             request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE],
         }
     }
