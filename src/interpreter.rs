@@ -216,9 +216,10 @@ impl Session<'_> {
         let strings = |items: &[&str]| vm.ctx.new_tuple(items.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
         let optional = |text: &Option<String>| text.as_deref().map_or_else(|| vm.ctx.none(), |text| vm.ctx.new_str(text).into());
         let preload: Vec<&str> = app.preload.iter().map(String::as_str).collect();
+        let embed: Vec<&str> = app.embed.iter().map(String::as_str).collect();
         let prepare = vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", vm)?;
         let working_dir: PyObjectRef = vm.ctx.new_str(app.working_dir.as_str()).into();
-        let args = (strings(&preload), optional(&app.init_script), working_dir, strings(&app.request_variables));
+        let args = (strings(&preload), optional(&app.init_script), strings(&embed), working_dir, strings(&app.request_variables));
         prepare.call(args, vm).map(drop)
     }
 

@@ -23,31 +23,38 @@ thread_local! {
 
 /// What an app snapshot prepares besides the common stdlib, as `wasipy snapshot` asks for it in the
 /// cut's environment: `WASIPY_SNAPSHOT_PRELOAD` (modules, comma-separated, imported as `python -c
-/// 'import NAME'` in the cut's working directory would find them) and `WASIPY_SNAPSHOT_INIT` (a
-/// script, by guest path, whose top level runs once). Both empty for python.wasm itself.
+/// 'import NAME'` in the cut's working directory would find them), `WASIPY_SNAPSHOT_INIT` (a
+/// script, by guest path, whose top level runs once) and `WASIPY_SNAPSHOT_EMBED` (directories,
+/// colon-separated, whose `.py` files the snapshot keeps a copy of). All empty for python.wasm.
 #[derive(Debug)]
 pub struct AppPreparation {
     pub preload: Vec<String>,
     pub init_script: Option<String>,
+    pub embed: Vec<String>,
     /// Where `preload` is looked for first: the working directory a run would start in (`""`, the
     /// current one, for a `--dir .` grant).
     pub working_dir: String,
     /// The variables that carried the request: the app's modules must not see them.
-    pub request_variables: [&'static str; 2],
+    pub request_variables: [&'static str; 3],
 }
 
 const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
 const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
+const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
 
 impl AppPreparation {
     fn from_config(config: &Config) -> AppPreparation {
-        let preload = config.environ.get(PRELOAD_VARIABLE).map(String::as_str).unwrap_or("");
+        let list = |name: &str, separator: char| -> Vec<String> {
+            let text = config.environ.get(name).map(String::as_str).unwrap_or("");
+            text.split(separator).map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
+        };
         AppPreparation {
-            preload: preload.split(',').map(str::trim).filter(|name| !name.is_empty()).map(String::from).collect(),
+            preload: list(PRELOAD_VARIABLE, ','),
             init_script: config.environ.get(INIT_VARIABLE).filter(|path| !path.is_empty()).cloned(),
+            embed: list(EMBED_VARIABLE, ':'),
             working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens())
                 .unwrap_or_default(),
-            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE],
+            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE],
         }
     }
 }

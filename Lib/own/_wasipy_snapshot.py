@@ -36,11 +36,12 @@ PRELOADED = (
 _UNSEEDED_GENERATORS = set()
 
 
-def prepare(preload=(), init_script=None, working_dir=None, request_variables=()):
+def prepare(preload=(), init_script=None, embed=(), working_dir=None, request_variables=()):
     """At build time, in the init function: imports PRELOADED, then an app's `preload` modules
     (looked for first in `working_dir`, as `python -c 'import NAME'` run there would) and its
     `init_script` (its top level, as module `__wasipy_init__`, its directory first on sys.path),
-    then moves everything the build made into the collector's permanent generation, so that no
+    keeps a copy of the `.py` files under the `embed` directories (`_wasipy_embedded`), then
+    moves everything the build made into the collector's permanent generation, so that no
     collection in a run walks it. `request_variables` carried the request: the app must not see
     them."""
     import gc
@@ -61,6 +62,10 @@ def prepare(preload=(), init_script=None, working_dir=None, request_variables=()
             if init_script:
                 with _first_on_sys_path(os.path.dirname(init_script)):
                     runpy.run_path(init_script, run_name="__wasipy_init__")
+    if embed:
+        import _wasipy_embedded
+
+        _wasipy_embedded.embed(embed)
     gc.collect()
     gc.freeze()
 

@@ -15,6 +15,8 @@ use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 const INIT_FUNC: &str = "wasipy_initialize";
 const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
 const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
+const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
+const REQUEST_VARIABLES: [&str; 3] = [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE];
 
 /// Cut an app snapshot: a python.wasm that starts with the app's modules already imported.
 ///
@@ -42,6 +44,12 @@ pub struct SnapshotCommand {
     #[arg(long, value_name = "SCRIPT")]
     init: Option<String>,
 
+    /// Keep a copy of the `.py` files under DIR (a host path inside a --dir grant, on sys.path at
+    /// the cut: a site-packages, say) in the snapshot: a run imports them without the grant.
+    /// Other files there (templates, package metadata) still need it.
+    #[arg(long, value_name = "DIR")]
+    embed: Vec<String>,
+
     /// The interpreter to cut from (default: python-fresh.wasm beside this executable). An app
     /// snapshot cannot be cut again.
     #[arg(long = "python-wasm", value_name = "FILE")]
@@ -58,11 +66,11 @@ impl SnapshotCommand {
     /// command line.
     pub fn execute(self) -> Result<i32, String> {
         let (dirs, mut env) = self.grants.resolve()?;
-        if let Some((name, _)) = env.iter().find(|(name, _)| name == PRELOAD_VARIABLE || name == INIT_VARIABLE) {
-            return Err(format!("--env {name}: the name is wasipy snapshot's own (use --preload and --init)"));
+        if let Some((name, _)) = env.iter().find(|(name, _)| REQUEST_VARIABLES.contains(&name.as_str())) {
+            return Err(format!("--env {name}: the name is wasipy snapshot's own (use --preload, --init and --embed)"));
         }
-        if self.preload.is_empty() && self.init.is_none() {
-            return Err("nothing to prepare: give --preload MODULE,... and/or --init SCRIPT".into());
+        if self.preload.is_empty() && self.init.is_none() && self.embed.is_empty() {
+            return Err("nothing to prepare: give --preload MODULE,..., --init SCRIPT or --embed DIR".into());
         }
         if let Some(name) = self.preload.iter().find(|name| !is_module_name(name)) {
             return Err(format!("--preload {name:?}: not a module name"));
@@ -71,6 +79,11 @@ impl SnapshotCommand {
         if let Some(script) = &self.init {
             env.push((INIT_VARIABLE.into(), grants::script_guest_path(script, &dirs)?));
         }
+        let embed: Vec<String> = self.embed.iter().map(|dir| grants::guest_path("--embed directory", dir, &dirs)).collect::<Result<_, _>>()?;
+        if let Some(dir) = embed.iter().find(|dir| dir.contains(':')) {
+            return Err(format!("--embed {dir}: a guest path with `:` cannot be embedded"));
+        }
+        env.push((EMBED_VARIABLE.into(), embed.join(":")));
         let fresh = grants::python_fresh_wasm_path(self.python_wasm.as_deref())?;
         let cache_dir = grants::cache_dir();
 
