@@ -37,11 +37,21 @@ appmod.PREPARED_BY_INIT = helper.NAME
 
 const HELPER: &str = "NAME = 'helper, imported by the init script'\n";
 
+/// In a directory the cut embeds (`--embed`) but does not import from; runs do not grant it.
+const LAZY_MODULE: &str = "NAME = 'imported from the snapshot without a grant'\n";
+
 const HANDLER: &str = r#"
 import sys
 preloaded = "appmod" in sys.modules
 import json, logging, os, random, time
 import appmod
+
+def lazily_imported():
+    try:
+        import lazymod
+        return lazymod.NAME
+    except ImportError as e:
+        return repr(e)
 
 appmod.REQUESTS.append(os.environ.get("PATH_INFO"))
 try:
@@ -54,6 +64,7 @@ print()
 print(json.dumps({
     "preloaded": preloaded,
     "prepared_by_init": getattr(appmod, "PREPARED_BY_INIT", None),
+    "embedded": lazily_imported(),
     "requests_seen": len(appmod.REQUESTS),
     "environ": sorted(os.environ),
     "environ_at_import": appmod.ENVIRON_AT_IMPORT,
@@ -96,10 +107,19 @@ fn app() -> &'static App {
         let api = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/web/api.py");
         std::fs::copy(api, dir.join("api.py")).unwrap();
         let dir = dir.canonicalize().unwrap();
+        let lib = root.join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        std::fs::write(lib.join("lazymod.py"), LAZY_MODULE).unwrap();
         let snapshot = root.join("app.wasm");
         let secret = format!("secret-{}-{}", std::process::id(), SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos());
         let output = cut(&[
             &format!("{}::/app:ro", dir.display()),
+            "--dir",
+            &format!("{}::/lib:ro", lib.display()),
+            "--env",
+            "PYTHONPATH=/lib",
+            "--embed",
+            &lib.display().to_string(),
             "--env",
             "GIVEN_AT_THE_CUT=yes",
             "--preload",
@@ -164,16 +184,22 @@ fn the_app_is_imported_at_the_cut_and_a_run_takes_it_over() {
 }
 
 #[test]
+fn an_embedded_directory_imports_without_its_grant() {
+    assert_eq!(report()["embedded"], "imported from the snapshot without a grant");
+}
+
+#[test]
 fn nothing_of_the_build_machine_is_in_the_snapshot_or_a_run() {
     let app = app();
     let bytes = std::fs::read(&app.snapshot).unwrap();
-    let host_dir = app.dir.display().to_string();
+    // The directory holding the app's and the embedded directory's host paths.
+    let host_dir = app.dir.parent().unwrap().display().to_string();
     for (what, needle) in [("the app's host path", host_dir.as_str()), ("a host variable", app.secret.as_str()), ("a host variable's name", BUILD_VARIABLE)] {
         assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{what} ({needle}) is in the snapshot");
     }
     let report = report();
     // At the cut the app saw the variables it was given, not the build's nor the cut's requests.
-    assert_eq!(report["environ_at_import"], serde_json::json!(["GIVEN_AT_THE_CUT"]), "{report}");
+    assert_eq!(report["environ_at_import"], serde_json::json!(["GIVEN_AT_THE_CUT", "PYTHONPATH"]), "{report}");
     // A run sees its own.
     assert_eq!(report["environ"], serde_json::json!(["GIVEN_AT_RUN"]), "{report}");
     assert_eq!(report["cwd"], "/app");
