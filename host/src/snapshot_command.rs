@@ -131,6 +131,12 @@ impl From<anyhow::Error> for CutError {
     }
 }
 
+impl From<wasmtime::Error> for CutError {
+    fn from(error: wasmtime::Error) -> Self {
+        CutError::Host(error.into())
+    }
+}
+
 /// wizer's two halves around one run of `wasipy_initialize` in a store that holds only the grants
 /// (`wasmtime wizer -S cli=y` does the same with its own store): instrument, run the init, snapshot.
 async fn cut(fresh: &Path, cache_dir: Option<&Path>, env: Vec<(String, String)>, dirs: Vec<DirGrant>) -> Result<Vec<u8>, CutError> {
