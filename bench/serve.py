@@ -173,8 +173,9 @@ def flask_site(python, cache):
     if not os.path.isdir(site):
         partial = site + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
+        # pip compiles the packages for native python3 (its bytecode cache); python.wasm ignores that.
         subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                        "--no-compile", "--target", partial, "-r", os.path.join(FLASK_APP, "requirements.txt")], check=True)
+                        "--target", partial, "-r", os.path.join(FLASK_APP, "requirements.txt")], check=True)
         os.rename(partial, site)
     return site
 
@@ -193,11 +194,16 @@ def flask(args, scratch):
         cut = time.perf_counter() - started
         print(f"serve: the Flask app of examples/web/flask, GET / (a Jinja template) (ms; req/s); "
               f"app snapshot cut and compiled in {cut:.1f} s, {os.path.getsize(snapshot) / 1e6:.1f} MB")
-        native_root = os.path.join(work, "native")
+        # Native python3 gets its bytecode cache, as a deployed CGI app has: a copy of the app,
+        # compiled, and no PYTHONDONTWRITEBYTECODE from this environment.
+        native_root, native_app = os.path.join(work, "native"), os.path.join(work, "native-app")
+        shutil.copytree(FLASK_APP, native_app, ignore=shutil.ignore_patterns("site", "*.wasm"))
+        subprocess.run([args.python, "-m", "compileall", "-q", native_app], check=True)
+        native_environ = {"PYTHONPATH": f"{site}:{native_app}", "PYTHONDONTWRITEBYTECODE": ""}
         servers = [
             start_wasipy(args.wasipy, grants, handler, snapshot),
             start_wasipy(args.wasipy, grants, handler),
-            start_native(args.python, native_root, "flask.py", open(handler).read(), {"PYTHONPATH": f"{site}:{FLASK_APP}"}),
+            start_native(args.python, native_root, "flask.py", open(handler).read(), native_environ),
         ]
         (_, snapshot_port), (_, plain_port), (_, native_port) = servers
         try:
