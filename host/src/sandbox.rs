@@ -141,7 +141,7 @@ pub fn new_engine(fuel_metering: bool) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.consume_fuel(fuel_metering);
-    Engine::new(&config)
+    Ok(Engine::new(&config)?)
 }
 
 /// WASI preview 1, the only imports python.wasm has.
