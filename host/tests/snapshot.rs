@@ -262,6 +262,7 @@ fn an_app_snapshot_answers_a_request_as_python_wasm_does() {
 
 #[test]
 fn a_failing_init_script_fails_the_cut_with_its_traceback() {
+    app(); // after the first cut, which compiles (and caches) wizer's instrumented module
     let dir = common::tempdir();
     std::fs::write(dir.path().join("broken.py"), "import json\n1 / 0\n").unwrap();
     let output = cut(&[
