@@ -87,6 +87,13 @@ print(json.dumps({
 /// The host variable the cut must not see, and its value, unique to this test run.
 const BUILD_VARIABLE: &str = "WASIPY_TEST_BUILD_MACHINE_SECRET";
 
+/// The module cache of the cut and of the app snapshot's runs: each test run cuts a new snapshot,
+/// whose compiled module would stay in the shared cache forever. Emptied before the cut but for
+/// wizer's instrumented python-fresh.wasm, the same in every run.
+fn snapshot_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasipy-snapshot-cache")
+}
+
 /// The app cut once for all tests: its directory, the snapshot, and the build variable's value.
 struct App {
     dir: PathBuf,
@@ -97,6 +104,11 @@ struct App {
 fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
+        if let Ok(entries) = std::fs::read_dir(snapshot_cache()) {
+            for entry in entries.flatten().filter(|entry| !entry.file_name().to_string_lossy().starts_with("wizer-")) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("snapshot-app");
         let _ = std::fs::remove_dir_all(&root);
         let dir = root.join("app");
@@ -137,7 +149,7 @@ fn app() -> &'static App {
 /// `wasipy snapshot --dir DIR_ARGS[0] …` from the python-fresh.wasm beside python.wasm, with the
 /// build variable set in wasipy's own environment.
 fn cut(args: &[&str], secret: &str) -> Output {
-    command(&cache_dir())
+    command(&snapshot_cache())
         .env(BUILD_VARIABLE, secret)
         .args(["snapshot", "--python-wasm"])
         .arg(python_wasm().with_file_name("python-fresh.wasm"))
@@ -154,7 +166,7 @@ fn describe(output: &Output) -> String {
 /// `wasipy run` of `args` from `python_wasm` with the app's directory granted read-only at /app.
 fn run_with(python_wasm: &Path, env: &[&str], args: &[&str]) -> Output {
     let app = app();
-    let mut command = command(&cache_dir());
+    let mut command = command(&if python_wasm == app.snapshot { snapshot_cache() } else { cache_dir() });
     command.arg("run").arg("--python-wasm").arg(python_wasm).arg("--dir").arg(format!("{}::/app:ro", app.dir.display()));
     for variable in env {
         command.args(["--env", variable]);
@@ -308,7 +320,7 @@ fn get(port: u16, target: &str) -> (u16, Vec<u8>) {
 #[test]
 fn served_requests_each_start_from_the_snapshot() {
     let app = app();
-    let mut server = command(&cache_dir())
+    let mut server = command(&snapshot_cache())
         .args(["serve", "--listen", "127.0.0.1:0", "--python-wasm"])
         .arg(&app.snapshot)
         .arg("--dir")
