@@ -34,7 +34,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: patched-crates snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -51,12 +51,18 @@ wasmtime: toolchain
 	    --features $(WASMTIME_FEATURES); \
 	fi
 
+# The pinned crates.io sources of the crates we patch (patches/<crate>/), with the patches applied,
+# in target/patched/ for Cargo.toml's [patch.crates-io]. Every cargo command needs them.
+patched-crates:
+	@command -v patch >/dev/null || { apt-get update -qq && apt-get install -y -qq patch; }
+	@sh patches/prepare.sh
+
 # python.wasm is pre-initialised: `wasmtime wizer` runs src/snapshot.rs's init function (the
 # interpreter built, the common stdlib imported) and saves the memory it leaves. python-fresh.wasm
 # is the same interpreter initialised at every start (a hash secret per run).
 # Both ship without the `name` section (function names, 3 MB): a trap's backtrace then shows
 # function numbers.
-python.wasm: toolchain wasmtime binaryen
+python.wasm: toolchain wasmtime binaryen patched-crates
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
 	@# Only when cargo built something new: every snapshot draws another hash secret.
 	@if [ ! -f python.wasm ] || [ $(WASM_OUT) -nt python-fresh.wasm ]; then \
@@ -78,7 +84,7 @@ binaryen:
 	@command -v wasm-opt >/dev/null || { apt-get update -qq && apt-get install -y -qq binaryen; }
 
 # The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
-wasipy: python.wasm
+wasipy: python.wasm patched-crates
 	$(HOST_CARGO) build --locked --release -p wasipy
 	cp python.wasm python-fresh.wasm target/release/
 
@@ -88,7 +94,7 @@ run: python.wasm wasmtime
 test: unit-test wasi-test host-test test-hosts
 
 # The command line's and capability layer's unit tests, natively (they need no interpreter).
-unit-test: toolchain
+unit-test: toolchain patched-crates
 	$(CARGO) test --locked --manifest-path wasi-tests/unit/Cargo.toml -q
 
 wasi-test: python.wasm wasmtime
@@ -99,10 +105,11 @@ wasmi: toolchain
 	  $(CARGO) install wasmi_cli --version $(WASMI_VERSION) --locked; \
 	fi
 
-# CPython 3.11's own test modules (this machine's `test` package) under python.wasm and natively,
-# side by side: prints the table and writes it, with every failure classified, to compat/RESULTS.md.
+# CPython 3.11's own test suite (this machine's `test` package, every module regrtest finds) under
+# python.wasm and natively, side by side: prints the table and writes it, with every failure
+# classified, to compat/RESULTS.md. MODULES= a subset: module names, or `core` (the 26 of before).
 compat: python.wasm wasmtime
-	$(HOST_PYTHON) compat/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON)
+	$(HOST_PYTHON) compat/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(MODULES)
 
 # The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
 test-hosts: python.wasm wasmi
@@ -123,7 +130,7 @@ bench: bench-suite bench-serve
 # The untuned baseline (Cargo.toml's `stock` profile) is built here, not by `make`: ~6 min clean.
 STOCK_WASM := target/$(WASM_TARGET)/stock/python.wasm
 
-bench-suite: wasipy wasmtime
+bench-suite: wasipy wasmtime patched-crates
 	$(CARGO) build --locked --profile stock --target $(WASM_TARGET) --bin python
 	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --stock-wasm $(STOCK_WASM) \
 	  --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy

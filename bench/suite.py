@@ -12,6 +12,9 @@ no fat LTO, 16 codegen units, no wasm-opt, no snapshot).
 - throughput: each program of bench/programs/ timed in-process by harness.py (fastest of 5, start-up
   not counted) under each build (precompiled) and native python3; the ratio build / native per
   program and the geometric mean, per build.
+- compile: `compile()` and `ast.parse` of generated modules of 2000/4000/8000 statements
+  (bench/compile/scaling.py, in-process, fastest of 3) under python.wasm and native python3: ms,
+  the ratio, and the growth per doubling of the source (about 2x when the time is linear).
 - size: each build raw and gzip -9.
 - memory: peak linear memory (wasipy run --json) for `-c pass` and for one workload.
 
@@ -103,6 +106,22 @@ def throughput(args, scratch):
         print(f"  geometric mean, {label:12} {geomean:.2f}x native python3's time")
 
 
+def compile_scaling(args, scratch):
+    script = HERE / "compile"
+    native = json.loads(subprocess.run([args.python, str(script / "scaling.py")], cwd=scratch, check=True,
+                                       capture_output=True, text=True).stdout)
+    wasm = json.loads(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{script}::/bench",
+                                      str(precompiled("python.wasm", scratch)), "/bench/scaling.py"],
+                                     cwd=scratch, check=True, capture_output=True, text=True).stdout)
+    print("compile (in-process, fastest of 3; ms per source size, ratio to native, growth per doubling)")
+    for row, times in wasm.items():
+        sizes = list(times)
+        cells = [f"{n}: {times[n] * 1000:7.1f} ms {times[n] / native[row][n]:5.1f}x" for n in sizes]
+        growth = (times[sizes[-1]] / times[sizes[0]]) ** (1 / (len(sizes) - 1))
+        native_growth = (native[row][sizes[-1]] / native[row][sizes[0]]) ** (1 / (len(sizes) - 1))
+        print(f"  {row:24} " + " | ".join(cells) + f" | growth {growth:.1f}x (native {native_growth:.1f}x)")
+
+
 def size(args):
     print("size")
     for label, path in builds(args).items():
@@ -144,6 +163,7 @@ def main():
         print(f"machine: {os.cpu_count()} cores; native: {args.python}")
         startup(args, scratch)
         throughput(args, scratch)
+        compile_scaling(args, scratch)
         size(args)
         memory(args, scratch)
     finally:

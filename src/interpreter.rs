@@ -52,6 +52,7 @@ impl Python {
         let builder = Interpreter::builder(settings(config));
         let mut native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         native.push(crate::wasi_module::module_def(&builder.ctx));
+        native.push(crate::devnull::module_def(&builder.ctx));
         native.push(crate::pickle_scan::module_def(&builder.ctx));
         let module_search_paths = config.pythonpath.clone();
         let executable = config.executable.clone();
@@ -187,7 +188,7 @@ impl Session<'_> {
         // CPython creates __main__ before anything runs (pymain_run_python); runpy needs it.
         self.vm.new_scope_with_main()?;
         self.vm.import("_wasipy_dropped", 0)?;
-        let gaps = self.vm.import("_wasipy_wasi_gaps", 0)?;
+        let gaps = self.vm.import("_wasipy_gaps", 0)?;
         // Builtin types (OSError, DirEntry): only the embedding can replace their attributes.
         let patches = gaps.get_attr("TYPE_ATTRIBUTES", self.vm)?;
         for patch in self.vm.extract_elements_with(&patches, |patch| Ok(patch))? {

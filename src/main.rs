@@ -5,6 +5,7 @@
 mod capabilities;
 mod cli;
 mod config;
+mod devnull;
 mod interpreter;
 mod pickle_scan;
 mod run;

@@ -6,7 +6,7 @@ LONG_BINPUT: an index of 2**32-1 overflows on wasm32 (a panic) and a large one a
 the opcodes without running them; data that stores to an index of LARGE_MEMO_INDEX or more is
 unpickled by the pure-Python unpickler of `pickle`, whose memo is a dict: it raises ValueError for
 a negative LONG_BINPUT, as CPython does, and otherwise loads the data. Everything else still takes
-the native path. `guard` is applied to `_pickle` when it is imported (`_wasipy_wasi_gaps`).
+the native path. `guard` is applied to `_pickle` when it is imported (`_wasipy_gaps`).
 """
 
 import io

@@ -124,7 +124,7 @@ def finish():
     import atexit
     import gc
 
-    import _wasipy_wasi_gaps
+    import _wasipy_gaps.os
 
     atexit._run_exitfuncs()
     gc.collect()  # the run's own objects: the build's are frozen
@@ -137,7 +137,7 @@ def finish():
                 stream.flush()
         except Exception:
             stdout_flushed = stream is not sys.stdout
-    _wasipy_wasi_gaps.flush_open_files()
+    _wasipy_gaps.os.flush_open_files()
     return stdout_flushed
 
 
@@ -151,12 +151,14 @@ def _refresh_environ(environ):
 
 def _refresh_clocks_and_zone():
     import time
-    import _wasipy_wasi_gaps
+
+    import _wasipy_gaps.os
+    import _wasipy_gaps.time
 
     # process_time's fallback counts from start-up: this run's, not the build's.
-    _wasipy_wasi_gaps._START_NS = time.monotonic_ns()
+    _wasipy_gaps.time._START_NS = time.monotonic_ns()
     # The process id is drawn once per run, on first use: an app's cut may have used the build's.
-    _wasipy_wasi_gaps.forget_pid()
+    _wasipy_gaps.os.forget_pid()
     # logging's relativeCreated counts from the import of logging, which an app's cut may hold.
     logging = sys.modules.get("logging")
     if logging is not None:
