@@ -21,14 +21,24 @@ import importlib.abc
 import importlib.machinery
 import json
 import sys
+import time
 import traceback
 import types
 import unittest
 
 
-# module -> private names 3.11's tests use that 3.14's module no longer has: None for a
-# placeholder that fails when used, or the dotted name of what replaced it under the same contract.
+# module -> names 3.11's tests use that 3.14's module no longer has: None for a placeholder that
+# fails when used, REMOVED_CLASS for a class whose instances fail when used (a test module makes one
+# at import), or what replaced it under the same contract: a dotted name in the module, or
+# "module:name" elsewhere.
+REMOVED_CLASS = "class"
 REMOVED_IN_314 = {
+    # 3.13 removed LegacyInterpolation (deprecated since 3.2); test_configparser makes one in a class body.
+    "configparser": {"LegacyInterpolation": REMOVED_CLASS},
+    # 3.14 removed the importlib.abc alias of importlib.resources.abc.ResourceReader.
+    "importlib.abc": {"ResourceReader": "importlib.resources.abc:ResourceReader",
+                      "Traversable": "importlib.resources.abc:Traversable",
+                      "TraversableResources": "importlib.resources.abc:TraversableResources"},
     # 3.12 replaced the flavour objects with the os.path modules.
     "pathlib": {"_posix_flavour": None, "_windows_flavour": None},
     # 3.13 replaced _acquireLock()/_releaseLock() with the module's RLock, `_lock`.
@@ -64,9 +74,28 @@ ABSENT_MODULES = {
     "multiprocessing": "python.wasm has no multiprocessing: WASI has no processes",
 }
 
+# Modules 3.14 moved, under the same contract: the 3.11 name is given the new module.
+MOVED_MODULES_314 = {
+    "_compression": "compression._common._streams",  # 3.14 (PEP 784 added the compression package)
+}
+
 # 3.11 test data modules that write to the module-level `__annotations__` dict, which 3.11 made
 # for every module with annotations and 3.14 no longer does (PEP 649): given an empty one.
 NEEDS_MODULE_ANNOTATIONS = {"test.typinganndata.ann_module"}
+
+
+def get_config_314():
+    """3.11's `_testinternalcapi.get_config()`, which test.support calls at the import of
+    test_traceback and others (for `code_debug_ranges`): 3.14 reads the configuration through
+    `_testcapi.config_get()` (PEP 741), and RustPython's `_testinternalcapi` has only `get_configs()`,
+    without that key. Its "config" dict, with `code_debug_ranges` as the interpreter's code objects
+    show it (whether they carry column positions)."""
+    import _testinternalcapi
+
+    config = dict(_testinternalcapi.get_configs().get("config", {}))
+    positions = next(compile("x", "<positions>", "eval").co_positions(), (None,) * 4)
+    config.setdefault("code_debug_ranges", positions[2] is not None)
+    return config
 
 
 class RemovedIn314:
@@ -74,7 +103,7 @@ class RemovedIn314:
         self._what = f"{module}.{name}"
 
     def __getattr__(self, attr):
-        raise AttributeError(f"{self._what} was removed in Python 3.12 (3.11 test of an internal)")
+        raise AttributeError(f"{self._what} was removed after Python 3.11 (a 3.11 test of it)")
 
 
 class AbsentModule(types.ModuleType):
@@ -89,15 +118,28 @@ class AbsentModule(types.ModuleType):
         return type(name, (), {"__init__": __init__, "__call__": __init__})
 
 
+def replaced(module, name, replacement):
+    """What stands for `module.name` (see REMOVED_IN_314)."""
+    if replacement is None:
+        return RemovedIn314(module.__name__, name)
+    if replacement == REMOVED_CLASS:
+        what = f"{module.__name__}.{name}"
+        return type(name, (), {"__getattr__": lambda self, attr: RemovedIn314(what, attr).__getattr__(attr)})
+    if ":" in replacement:
+        module_name, _, replacement = replacement.partition(":")
+        module = importlib.import_module(module_name)
+    value = module
+    for part in replacement.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def adapt_module(module):
     """Gives a freshly imported `module` the 3.11 names its tests use (REMOVED_IN_314)."""
     for name, replacement in REMOVED_IN_314.get(module.__name__, {}).items():
         if hasattr(module, name):
             continue
-        value = module
-        for part in replacement.split(".") if replacement else ():
-            value = getattr(value, part)
-        setattr(module, name, value if replacement else RemovedIn314(module.__name__, name))
+        setattr(module, name, replaced(module, name, replacement))
     for module_name, class_name, old, new in RENAMED_ATTRIBUTES_314:
         cls = getattr(module, class_name, None) if module.__name__ == module_name else None
         if cls is not None and not hasattr(cls, old):
@@ -109,6 +151,10 @@ class AdaptingFinder(importlib.abc.MetaPathFinder):
     modules re-import some fresh)."""
 
     adapted = set(REMOVED_IN_314) | {module for module, *_ in RENAMED_ATTRIBUTES_314} | NEEDS_MODULE_ANNOTATIONS
+
+    @classmethod
+    def invalidate_caches(cls):
+        pass  # importlib.invalidate_caches() calls it on every finder of sys.meta_path
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
@@ -142,10 +188,22 @@ def adapt_to_314():
             importlib.import_module(name)
         except ImportError:
             sys.modules[name] = AbsentModule(name)
+    for old_name, new_name in MOVED_MODULES_314.items():
+        try:
+            importlib.import_module(old_name)
+        except ImportError:
+            sys.modules[old_name] = importlib.import_module(new_name)
     sys.meta_path.insert(0, AdaptingFinder)
     for name in AdaptingFinder.adapted:
         if name in REMOVED_IN_314 or any(name == module for module, *_ in RENAMED_ATTRIBUTES_314):
             adapt_module(importlib.import_module(name))
+    try:
+        import _testinternalcapi
+    except ImportError:
+        pass
+    else:
+        if not hasattr(_testinternalcapi, "get_config") and hasattr(_testinternalcapi, "get_configs"):
+            _testinternalcapi.get_config = get_config_314
 
     from test.support import import_helper
 
@@ -175,15 +233,28 @@ def summary(err):
 
 class RecordingResult(unittest.TextTestResult):
     outcomes = None
+    _started = time.monotonic()  # for errors outside a test (setUpClass, a module that fails to load)
 
     def _record(self, test, outcome, detail=""):
-        line = json.dumps({"test": test.id(), "outcome": outcome, "detail": detail})
+        record = {"test": test.id(), "outcome": outcome, "detail": detail}
+        if outcome != "started":
+            record["seconds"] = round(time.monotonic() - self._started, 3)
+        line = json.dumps(record)
         self.outcomes.write(line + "\n")
         self.outcomes.flush()
+
+    def printErrors(self):
+        # Every outcome is recorded already: a failure to print one (a repr that raises) must not
+        # end the interpreter with a traceback, which would count as the module's crash.
+        try:
+            super().printErrors()
+        except Exception as exc:
+            self.stream.writeln(f"record_tests: printing the errors failed: {exc!r}")
 
     def startTest(self, test):
         super().startTest(test)
         self._subtest_failed = False
+        self._started = time.monotonic()
         self._record(test, "started")
 
     def addSuccess(self, test):
@@ -257,6 +328,20 @@ def main():
     test.support.use_resources = []
     adapt_to_314()
     with open(outcomes_path, "a", encoding="utf-8") as outcomes:
+        try:
+            importlib.import_module(module)
+        except unittest.SkipTest as skip:
+            # A module that skips itself at import (not for this platform, a resource it needs):
+            # regrtest counts it as skipped, where `python -m unittest` would end with a traceback.
+            line = {"test": f"unittest.loader.ModuleSkipped.{module}", "outcome": "skipped", "detail": str(skip)[:300]}
+            outcomes.write(json.dumps(line) + "\n")
+            return
+        except Exception:
+            # unittest would report only an ImportError as a test that failed to load, and end
+            # with a traceback for any other: the module is one error, as regrtest counts it.
+            line = {"test": f"unittest.loader._FailedTest.{module}", "outcome": "error", "detail": summary(sys.exc_info())}
+            outcomes.write(json.dumps(line) + "\n")
+            return
         RecordingResult.outcomes = outcomes
         runner = unittest.TextTestRunner(resultclass=RecordingResult, verbosity=0)
         unittest.main(module=None, argv=["python -m unittest", module], testRunner=runner,

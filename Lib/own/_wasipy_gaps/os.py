@@ -1,8 +1,9 @@
 """Completes `os` (when first imported) where WASI differs from POSIX.
 
-- WASI files have no permission modes: `stat` reports what a fresh file gets under umask 022
-  (0o644, directories 0o755: archives made here extract readable), `chmod`/`fchmod`/`lchmod` check
-  that the file exists and change nothing, `umask` keeps a value that nothing uses (as CPython's
+- WASI files have no permission modes and no owners: `stat` reports what a fresh file gets under
+  umask 022 (0o644, directories 0o755: archives made here extract readable) and owner 0, the one
+  user (`getuid`/`geteuid`/`getgid`/`getegid` are 0), `chmod`/`fchmod`/`lchmod` and
+  `chown`/`lchown`/`fchown` check that the file exists and change nothing, `umask` keeps a value that nothing uses (as CPython's
   WASI build), and `access` answers from `stat` and the grant's rights.
 - Descriptors: every one is close-on-exec (`get_inheritable`/`set_inheritable`: WASI runs no other
   programs); `os.listdir(fd)`/`os.scandir(fd)` read the directory through `wasi.readdir`, and
@@ -375,10 +376,20 @@ def complete(os):
         os.__all__.append("fwalk")
 
     # WASI has no users: one anonymous user, id 0, which owns every file (`stat` reports uid and gid
-    # 0), so ownership checks (platformdirs, tempfile) pass. wasi-libc's uname fills in
-    # placeholders; RustPython has none under WASI.
+    # 0), so ownership checks (platformdirs, pytest's tmp_path) pass; changing an owner, as
+    # tarfile does when it runs as 0, checks the file exists and changes nothing, as chmod.
+    # wasi-libc's uname fills in placeholders. RustPython has none of these under WASI.
     def getuid():
         return 0
+
+    def chown(path, uid, gid, *, dir_fd=None, follow_symlinks=True):
+        os.stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+
+    def lchown(path, uid, gid):
+        os.lstat(path)
+
+    def fchown(fd, uid, gid):
+        os.fstat(fd)
 
     def getgroups():
         return []
@@ -391,7 +402,7 @@ def complete(os):
 
     replaced = (access, chdir, getpid, _exit, listdir, scandir)  # RustPython's are wrong for WASI
     missing = (chmod, fchmod, lchmod, umask, get_inheritable, set_inheritable, getuid, getgroups,
-               uname)  # RustPython has none under WASI
+               uname, chown, lchown, fchown)  # RustPython has none under WASI
     for function in replaced + tuple(f for f in missing if not hasattr(os, f.__name__)):
         function.__doc__ = function.__doc__ or f"{function.__name__} for WASI (see _wasipy_gaps.os)."
         setattr(os, function.__name__, function)
