@@ -139,7 +139,8 @@ bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
 	awk -v raw=$$raw -v gz=$$gz 'BEGIN { printf "python.wasm: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", raw, raw / 1e6, gz, gz / 1e6 }'
 
-# Per-request latency and throughput: wasipy serve against native python3 as CGI, side by side.
+# Per-request latency and throughput: wasipy serve against native python3 as CGI, side by side, for a
+# hello app and for the Flask app of examples/web/flask (from its app snapshot; pip fetches Flask).
 bench-serve: wasipy
 	$(HOST_PYTHON) bench/serve.py --wasipy target/release/wasipy --python $(HOST_PYTHON)
 

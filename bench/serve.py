@@ -1,12 +1,20 @@
-"""Per-request latency and throughput of one hello-WSGI app served two ways, side by side:
+"""Per-request latency and throughput of web apps served per request, side by side:
 `wasipy serve` (a fresh python.wasm instance per request) and native python3 run as a CGI process
 per request (the stdlib's CGIHTTPRequestHandler, which forks and execs python3 for each request).
 
-    python3 bench/serve.py --wasipy target/release/wasipy [--requests 200]
+Two apps: a hello-WSGI app (python.wasm's own snapshot holds all it imports), and the Flask app of
+examples/web/flask, served three ways: from its app snapshot (`wasipy snapshot`, cut here), from
+python.wasm (which imports Flask at every request), and by native python3 as CGI. Flask and its
+dependencies are installed by pip from PyPI (pinned, examples/web/flask/requirements.txt) into a
+cache outside the repository, `$WASIPY_BENCH_CACHE` or ~/.cache/wasipy-bench.
+
+    python3 bench/serve.py --wasipy target/release/wasipy [--requests 200] [--slow-requests 24]
 """
 
 import argparse
+import hashlib
 import http.client
+import shutil
 import os
 import statistics
 import subprocess
@@ -46,10 +54,16 @@ server.serve_forever()
 '''
 
 
-def start_wasipy(wasipy, root):
-    process = subprocess.Popen(
-        [wasipy, "serve", "--listen", "127.0.0.1:0", "--dir", f"{root}::/app:ro", os.path.join(root, "hello.py")],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+REPOSITORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+FLASK_APP = os.path.join(REPOSITORY, "examples", "web", "flask")
+
+
+def start_wasipy(wasipy, grants, handler, python_wasm=None):
+    """`wasipy serve` of `handler` with `grants` (wasipy options); returns (process, port)."""
+    command = [wasipy, "serve", "--listen", "127.0.0.1:0", *grants, handler]
+    if python_wasm:
+        command[2:2] = ["--python-wasm", python_wasm]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     first = process.stderr.readline()
     port = int(first.strip().rsplit(":", 1)[1])
     # Drain the request log so the server never blocks on a full pipe.
@@ -57,36 +71,39 @@ def start_wasipy(wasipy, root):
     return process, port
 
 
-def start_native(python, root):
-    os.makedirs(os.path.join(root, "cgi-bin"))
-    script = os.path.join(root, "cgi-bin", "hello.py")
+def start_native(python, root, name, handler, environ=None):
+    """The stdlib's CGI server on `root`, with `handler` as cgi-bin/`name`; returns (process, port)."""
+    os.makedirs(os.path.join(root, "cgi-bin"), exist_ok=True)
+    script = os.path.join(root, "cgi-bin", name)
     with open(script, "w") as f:
-        f.write(f"#!{python}\n" + HANDLER)
+        f.write(f"#!{python}\n" + handler)
     os.chmod(script, 0o755)
-    process = subprocess.Popen([python, "-c", NATIVE_SERVER], cwd=root, stdout=subprocess.PIPE, text=True)
+    # The CGI children inherit the server's environment (PYTHONPATH for the Flask app).
+    process = subprocess.Popen([python, "-c", NATIVE_SERVER], cwd=root, stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, **(environ or {})})
     return process, int(process.stdout.readline())
 
 
-def one_request(port, path):
+def one_request(port, path, expected):
     started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path)
     response = connection.getresponse()
     body = response.read()
     connection.close()
-    if response.status != 200 or body != b"Hello, world!\n":
-        raise RuntimeError(f"unexpected answer: {response.status} {body[:80]!r}")
+    if response.status != 200 or body != expected:
+        raise RuntimeError(f"unexpected answer from port {port}: {response.status} {body[:200]!r}")
     return time.perf_counter() - started
 
 
-def load(port, path, requests, concurrency):
+def load(port, path, expected, requests, concurrency):
     """(latencies in seconds, wall seconds) of `requests` requests from `concurrency` threads."""
     latencies, lock = [], threading.Lock()
     counter = iter(range(requests))
 
     def worker():
         for _ in counter:
-            latency = one_request(port, path)
+            latency = one_request(port, path, expected)
             with lock:
                 latencies.append(latency)
 
@@ -104,41 +121,137 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def measure(title, servers, requests, concurrencies=(1, 8)):
+    """Prints p50, p99 and throughput of each (name, port, path, expected, requests or None)."""
+    print(title)
+    print(f"  {'':54} {'p50':>8} {'p99':>8} {'req/s':>8}")
+    rows = {}
+    for concurrency in concurrencies:
+        for name, port, path, expected, count in servers:
+            latencies, wall = load(port, path, expected, count or requests, concurrency)
+            rows[name, concurrency] = (percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies) / wall)
+            p50, p99, rate = rows[name, concurrency]
+            label = f"{name}, concurrency {concurrency} ({len(latencies)} requests)"
+            print(f"  {label:54} {p50 * 1000:8.1f} {p99 * 1000:8.1f} {rate:8.1f}", flush=True)
+    return rows
+
+
+def print_ratio(label, rows, first, second, concurrencies=(1, 8)):
+    for concurrency in concurrencies:
+        (a50, a99, arate), (b50, b99, brate) = rows[first, concurrency], rows[second, concurrency]
+        text = f"{label}, concurrency {concurrency}"
+        print(f"  {text:54} {a50 / b50:7.3f}x {a99 / b99:7.3f}x {arate / brate:7.2f}x")
+
+
+def hello(args, scratch):
+    with tempfile.TemporaryDirectory(dir=scratch) as wasm_root, tempfile.TemporaryDirectory(dir=scratch) as native_root:
+        with open(os.path.join(wasm_root, "hello.py"), "w") as f:
+            f.write(HANDLER)
+        wasipy, wasipy_port = start_wasipy(args.wasipy, ["--dir", f"{wasm_root}::/app:ro"], os.path.join(wasm_root, "hello.py"))
+        native, native_port = start_native(args.python, native_root, "hello.py", HANDLER)
+        expected = b"Hello, world!\n"
+        try:
+            for _ in range(5):  # warm both: page cache, compiled-module cache
+                one_request(wasipy_port, "/", expected)
+                one_request(native_port, "/cgi-bin/hello.py", expected)
+            rows = measure(f"serve: hello-WSGI app (ms; req/s)", [
+                ("wasipy serve (python.wasm)", wasipy_port, "/", expected, None),
+                ("python3 as CGI per request", native_port, "/cgi-bin/hello.py", expected, None),
+            ], args.requests)
+            print_ratio("ratio wasipy / python3", rows, "wasipy serve (python.wasm)", "python3 as CGI per request")
+        finally:
+            for process in (wasipy, native):
+                process.terminate()
+                process.wait()
+
+
+def flask_site(python, cache):
+    """Flask and its dependencies from PyPI, pinned, installed once into the cache."""
+    with open(os.path.join(FLASK_APP, "requirements.txt"), "rb") as f:
+        requirements = f.read()
+    site = os.path.join(cache, "flask-site-" + hashlib.sha256(requirements).hexdigest()[:12])
+    if not os.path.isdir(site):
+        partial = site + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        # pip compiles the packages for native python3 (its bytecode cache); python.wasm ignores that.
+        # (The CGI script is not named flask.py: its directory comes first on sys.path.)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--target", partial, "-r", os.path.join(FLASK_APP, "requirements.txt")],
+                       check=True, env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"})
+        os.rename(partial, site)
+    return site
+
+
+def flask(args, scratch):
+    cache = os.environ.get("WASIPY_BENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "wasipy-bench")
+    os.makedirs(cache, exist_ok=True)
+    site = flask_site(args.python, cache)
+    grants = ["--dir", f"{FLASK_APP}::/app:ro", "--dir", f"{site}::/site:ro", "--env", "PYTHONPATH=/site"]
+    handler = os.path.join(FLASK_APP, "handler.py")
+    with tempfile.TemporaryDirectory(dir=scratch) as work:
+        snapshot = os.path.join(work, "flask-app.wasm")
+        started = time.perf_counter()
+        subprocess.run([args.wasipy, "snapshot", *grants, "--init", os.path.join(FLASK_APP, "warm.py"), "-o", snapshot],
+                       check=True, stderr=subprocess.DEVNULL)
+        cut = time.perf_counter() - started
+        print(f"serve: the Flask app of examples/web/flask, GET / (a Jinja template) (ms; req/s); "
+              f"app snapshot cut and compiled in {cut:.1f} s, {os.path.getsize(snapshot) / 1e6:.1f} MB")
+        # Native python3 gets its bytecode cache, as a deployed CGI app has: a copy of the app,
+        # compiled, and no PYTHONDONTWRITEBYTECODE from this environment.
+        native_root, native_app = os.path.join(work, "native"), os.path.join(work, "native-app")
+        shutil.copytree(FLASK_APP, native_app, ignore=shutil.ignore_patterns("site", "*.wasm"))
+        subprocess.run([args.python, "-m", "compileall", "-q", native_app], check=True)
+        native_environ = {"PYTHONPATH": f"{site}:{native_app}", "PYTHONDONTWRITEBYTECODE": ""}
+        servers = [
+            start_wasipy(args.wasipy, grants, handler, snapshot),
+            start_wasipy(args.wasipy, grants, handler),
+            start_native(args.python, native_root, "shop.py", open(handler).read(), native_environ),
+        ]
+        (_, snapshot_port), (_, plain_port), (_, native_port) = servers
+        try:
+            # The native answer is the reference: python.wasm's must be the same page, whose links
+            # natively start with the CGI script's name (SCRIPT_NAME).
+            answers = []
+            for port, path in ((native_port, "/cgi-bin/shop.py/"), (snapshot_port, "/"), (plain_port, "/")):
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                connection.request("GET", path)
+                answers.append(connection.getresponse().read())
+            native_page, expected = answers[0], answers[0].replace(b"/cgi-bin/shop.py", b"")
+            if answers[1:] != [expected, expected]:
+                raise RuntimeError(f"the pages differ: {answers!r}")
+            for _ in range(5):
+                one_request(snapshot_port, "/", expected)
+            names = ("wasipy serve, app snapshot", "wasipy serve, python.wasm", "python3 as CGI per request")
+            rows = measure("", [
+                (names[0], snapshot_port, "/", expected, None),
+                (names[1], plain_port, "/", expected, args.slow_requests),
+                (names[2], native_port, "/cgi-bin/shop.py/", native_page, args.slow_requests),
+            ], args.requests)
+            print_ratio("ratio app snapshot / python.wasm", rows, names[0], names[1])
+            print_ratio("ratio app snapshot / python3", rows, names[0], names[2])
+        finally:
+            for process, _ in servers:
+                process.terminate()
+                process.wait()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wasipy", required=True)
     parser.add_argument("--python", default=sys.executable, help="native python3 (the real binary, not a shim)")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--slow-requests", type=int, default=24,
+                        help="requests per row for the Flask app from python.wasm and python3 (~1 s each)")
+    parser.add_argument("--only", choices=("hello", "flask"), help="one app only")
     args = parser.parse_args()
 
     # Under target/, not /tmp: a CGI server execs its scripts, and /tmp may be mounted noexec.
-    scratch = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target")
+    scratch = os.path.join(REPOSITORY, "target")
     os.makedirs(scratch, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch) as wasm_root, tempfile.TemporaryDirectory(dir=scratch) as native_root:
-        with open(os.path.join(wasm_root, "hello.py"), "w") as f:
-            f.write(HANDLER)
-        wasipy, wasipy_port = start_wasipy(args.wasipy, wasm_root)
-        native, native_port = start_native(args.python, native_root)
-        try:
-            for _ in range(5):  # warm both: page cache, compiled-module cache
-                one_request(wasipy_port, "/")
-                one_request(native_port, "/cgi-bin/hello.py")
-            print(f"serve: hello-WSGI app, {args.requests} requests per row (ms; req/s)")
-            print(f"  {'':44} {'p50':>8} {'p99':>8} {'req/s':>8}")
-            for concurrency in (1, 8):
-                rows = {}
-                for name, port, path in (("wasipy serve (python.wasm)", wasipy_port, "/"),
-                                         ("python3 as CGI per request", native_port, "/cgi-bin/hello.py")):
-                    latencies, wall = load(port, path, args.requests, concurrency)
-                    rows[name] = (percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies) / wall)
-                    p50, p99, rate = rows[name]
-                    print(f"  {name + f', concurrency {concurrency}':44} {p50 * 1000:8.1f} {p99 * 1000:8.1f} {rate:8.1f}")
-                (w50, w99, wrate), (n50, n99, nrate) = rows.values()
-                print(f"  {'ratio wasipy / python3':44} {w50 / n50:7.2f}x {w99 / n99:7.2f}x {wrate / nrate:7.2f}x")
-        finally:
-            for process in (wasipy, native):
-                process.terminate()
-                process.wait()
+    if args.only != "flask":
+        hello(args, scratch)
+    if args.only != "hello":
+        flask(args, scratch)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 //! mode runs and in what order is `run.rs`'s.
 
 use crate::config::Config;
+use crate::snapshot::AppPreparation;
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyTuple, PyType};
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
@@ -209,10 +210,18 @@ impl Session<'_> {
         self.vm.import("site", 0).map(drop)
     }
 
-    /// Imports what the snapshot holds and freezes it (`_wasipy_snapshot.prepare`).
-    pub fn prepare_snapshot(&self) -> Result<(), Exception> {
-        let prepare = self.vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", self.vm)?;
-        prepare.call((), self.vm).map(drop)
+    /// Imports what the snapshot holds, the app's modules and init script included, and freezes
+    /// it (`_wasipy_snapshot.prepare`).
+    pub fn prepare_snapshot(&self, app: &AppPreparation) -> Result<(), Exception> {
+        let vm = self.vm;
+        let strings = |items: &[&str]| vm.ctx.new_tuple(items.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
+        let optional = |text: &Option<String>| text.as_deref().map_or_else(|| vm.ctx.none(), |text| vm.ctx.new_str(text).into());
+        let preload: Vec<&str> = app.preload.iter().map(String::as_str).collect();
+        let embed: Vec<&str> = app.embed.iter().map(String::as_str).collect();
+        let prepare = vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", vm)?;
+        let working_dir: PyObjectRef = vm.ctx.new_str(app.working_dir.as_str()).into();
+        let args = (strings(&preload), optional(&app.init_script), strings(&embed), working_dir, strings(&app.request_variables));
+        prepare.call(args, vm).map(drop)
     }
 
     /// Hands an interpreter built for another run (the snapshot's) to this one: what `Settings`

@@ -1,9 +1,11 @@
 //! The pre-initialised interpreter. At build time `wasmtime wizer` calls `wasipy_initialize`, which
-//! builds the interpreter and imports the common stdlib; wizer saves the memory that results as the
-//! state python.wasm starts in. A run whose configuration builds that same interpreter takes it
-//! over, refreshed from the run's host; any other run builds a fresh one. This module owns only
-//! that choice: the refreshing is `capabilities` (wasi-libc), `interpreter` and `_wasipy_snapshot`.
+//! builds the interpreter and imports the common stdlib (and, for an app snapshot cut by `wasipy
+//! snapshot`, the app's modules); wizer saves the memory that results as the state python.wasm
+//! starts in. A run whose configuration builds that same interpreter takes it over, refreshed from
+//! the run's host; any other run builds a fresh one. This module owns only that choice: the
+//! refreshing is `capabilities` (wasi-libc), `interpreter` and `_wasipy_snapshot`.
 
+use crate::capabilities;
 use crate::config::{self, Action, Config};
 use crate::interpreter::Python;
 use std::cell::RefCell;
@@ -19,21 +21,62 @@ thread_local! {
     static SNAPSHOT: RefCell<Option<Snapshot>> = const { RefCell::new(None) };
 }
 
+/// What an app snapshot prepares besides the common stdlib, as `wasipy snapshot` asks for it in the
+/// cut's environment: `WASIPY_SNAPSHOT_PRELOAD` (modules, comma-separated, imported as `python -c
+/// 'import NAME'` in the cut's working directory would find them), `WASIPY_SNAPSHOT_INIT` (a
+/// script, by guest path, whose top level runs once) and `WASIPY_SNAPSHOT_EMBED` (directories,
+/// colon-separated, whose `.py` files the snapshot keeps a copy of). All empty for python.wasm.
+#[derive(Debug)]
+pub struct AppPreparation {
+    pub preload: Vec<String>,
+    pub init_script: Option<String>,
+    pub embed: Vec<String>,
+    /// Where `preload` is looked for first: the working directory a run would start in (`""`, the
+    /// current one, for a `--dir .` grant).
+    pub working_dir: String,
+    /// The variables that carried the request: the app's modules must not see them.
+    pub request_variables: [&'static str; 3],
+}
+
+const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
+const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
+const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
+
+impl AppPreparation {
+    fn from_config(config: &Config) -> AppPreparation {
+        let list = |name: &str, separator: char| -> Vec<String> {
+            let text = config.environ.get(name).map(String::as_str).unwrap_or("");
+            text.split(separator).map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
+        };
+        AppPreparation {
+            preload: list(PRELOAD_VARIABLE, ','),
+            init_script: config.environ.get(INIT_VARIABLE).filter(|path| !path.is_empty()).cloned(),
+            embed: list(EMBED_VARIABLE, ':'),
+            working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens())
+                .unwrap_or_default(),
+            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE],
+        }
+    }
+}
+
 /// wizer's init function (`wasmtime wizer --init-func wasipy_initialize`): builds the interpreter
 /// for the configuration of this call (no arguments; `PYTHONHASHSEED` if the build passes one) and
-/// imports the start-up and preloaded modules. A failure fails the build.
+/// imports the start-up and preloaded modules, then the app's (`AppPreparation`). A failure fails
+/// the build.
 ///
 /// # Ambient Authority
-/// Reads the build's arguments and environment, through `config::from_process`.
+/// Reads the build's arguments and environment, through `config::from_process`, and the app's
+/// modules from the build's grants.
 #[unsafe(export_name = "wasipy_initialize")]
 pub extern "C" fn initialize() {
     let config = match config::from_process(false) {
         Action::Run(config) => config,
         other => panic!("failed to configure the snapshot's interpreter: {other:?}"),
     };
+    let app = AppPreparation::from_config(&config);
     let python = Python::new(&config);
     python.enter(|session| {
-        if let Err(exc) = session.import_startup_modules().and_then(|()| session.prepare_snapshot()) {
+        if let Err(exc) = session.import_startup_modules().and_then(|()| session.prepare_snapshot(&app)) {
             session.print_exception(exc);
             panic!("failed to prepare the snapshot's interpreter");
         }

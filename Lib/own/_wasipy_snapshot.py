@@ -1,10 +1,13 @@
 """What a pre-initialised python.wasm re-reads at the start of each run.
 
 `make` snapshots python.wasm with `wasmtime wizer` once the interpreter is built and the common
-stdlib imported (src/snapshot.rs). Whatever those imports read from the host then belongs to the
-build, not to the run: `resume` reads it again from the run's host. It runs at every start, so it
-must stay cheap; `PRELOADED` lists what the snapshot imports, and a module is only listed here
-if everything it reads from the host at import is refreshed below.
+stdlib imported (src/snapshot.rs); `wasipy snapshot` cuts an app snapshot the same way, with the
+app's modules and init script run after them. Whatever those imports read from the host then
+belongs to the build, not to the run: `resume` reads it again from the run's host. It runs at
+every start, so it must stay cheap; `PRELOADED` lists what the snapshot imports, and a module is
+only listed here if everything it reads from the host at import is refreshed below. An app's
+modules are the app's to keep refreshable (README, *App snapshots*); what the stdlib records at
+import that they may pull in is refreshed here too (`logging`'s start time, the process id).
 """
 
 import os
@@ -27,16 +30,81 @@ PRELOADED = (
 )
 
 
-def prepare():
-    """At build time, in the init function: imports PRELOADED, then moves everything the build
-    made into the collector's permanent generation, so that no collection in a run walks it."""
+# The generators an app snapshot's modules created without a seed (`random.Random()`): CPython
+# seeds those from the system per process, so every run reseeds them from its host. Filled only
+# while the app is prepared (`_track_unseeded_generators`).
+_UNSEEDED_GENERATORS = set()
+
+
+def prepare(preload=(), init_script=None, embed=(), working_dir=None, request_variables=()):
+    """At build time, in the init function: imports PRELOADED, then an app's `preload` modules
+    (looked for first in `working_dir`, as `python -c 'import NAME'` run there would) and its
+    `init_script` (its top level, as module `__wasipy_init__`, its directory first on sys.path),
+    keeps a copy of the `.py` files under the `embed` directories (`_wasipy_embedded`), then
+    moves everything the build made into the collector's permanent generation, so that no
+    collection in a run walks it. `request_variables` carried the request: the app must not see
+    them."""
     import gc
     import importlib
 
     for name in PRELOADED:
         importlib.import_module(name)
+    for name in request_variables:
+        os.environ.pop(name, None)
+    if preload or init_script:
+        import random
+        import runpy
+
+        with _track_unseeded_generators(random):
+            for name in preload:
+                with _first_on_sys_path(working_dir):
+                    importlib.import_module(name)
+            if init_script:
+                with _first_on_sys_path(os.path.dirname(init_script)):
+                    runpy.run_path(init_script, run_name="__wasipy_init__")
+    if embed:
+        import _wasipy_embedded
+
+        _wasipy_embedded.embed(embed)
     gc.collect()
     gc.freeze()
+
+
+class _first_on_sys_path:
+    # sys.path[0] for the app's imports, as a run's is; the snapshot keeps the sys.path a run builds.
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        if self.path is not None:
+            sys.path.insert(0, self.path)
+
+    def __exit__(self, *exc_info):
+        if self.path is not None and self.path in sys.path:
+            sys.path.remove(self.path)
+
+
+class _track_unseeded_generators:
+    # `Random.__init__` and `Random.seed` both end in `Random.seed(self, a)`; `a is None` asks for
+    # the system's randomness. Subclasses with a seed of their own (SystemRandom) are not followed.
+    def __init__(self, random):
+        self.random = random
+        self.original = random.Random.seed
+
+    def __enter__(self):
+        original = self.original
+
+        def seed(generator, a=None, version=2):
+            original(generator, a, version)
+            if a is None:
+                _UNSEEDED_GENERATORS.add(generator)
+            else:
+                _UNSEEDED_GENERATORS.discard(generator)
+
+        self.random.Random.seed = seed
+
+    def __exit__(self, *exc_info):
+        self.random.Random.seed = self.original
 
 
 def resume(environ):
@@ -84,10 +152,17 @@ def _refresh_environ(environ):
 def _refresh_clocks_and_zone():
     import time
 
+    import _wasipy_gaps.os
     import _wasipy_gaps.time
 
     # process_time's fallback counts from start-up: this run's, not the build's.
     _wasipy_gaps.time._START_NS = time.monotonic_ns()
+    # The process id is drawn once per run, on first use: an app's cut may have used the build's.
+    _wasipy_gaps.os.forget_pid()
+    # logging's relativeCreated counts from the import of logging, which an app's cut may hold.
+    logging = sys.modules.get("logging")
+    if logging is not None:
+        logging._startTime = time.time_ns()
     time.tzset()  # TZ is the run's
 
 
@@ -97,6 +172,8 @@ def _reseed_random():
     random = sys.modules.get("random")
     if random is not None:
         random._inst.seed()
+    for generator in _UNSEEDED_GENERATORS:
+        generator.seed()
 
 
 def _refresh_site():

@@ -75,9 +75,16 @@ pub fn open_stdin_file(path: &str) -> Result<std::fs::File, String> {
 /// The guest path of the script at host path `script`, which must lie inside one of `grants`: the
 /// guest can only run what it can read.
 pub fn script_guest_path(script: &str, grants: &[DirGrant]) -> Result<String, String> {
+    guest_path("script", script, grants)
+}
+
+/// The guest path of the `what` (a script, a directory) at host path `path`, which must lie inside
+/// one of `grants`.
+pub fn guest_path(what: &str, path: &str, grants: &[DirGrant]) -> Result<String, String> {
+    let script = path;
     let host = std::fs::canonicalize(script)
         .and_then(|path| std::fs::File::open(&path).map(|_| path))
-        .map_err(|e| format!("cannot read script {script}: {}", plain_io_error(&e)))?;
+        .map_err(|e| format!("cannot read {what} {script}: {}", plain_io_error(&e)))?;
     // The innermost grant wins, as a path lookup in the guest would find it.
     let holder = grants
         .iter()
@@ -86,7 +93,7 @@ pub fn script_guest_path(script: &str, grants: &[DirGrant]) -> Result<String, St
     match holder {
         Some(grant) => Ok(join_guest(&grant.guest, host.strip_prefix(&grant.host).unwrap())),
         None => Err(format!(
-            "script {script} is not inside a granted directory; grant its directory, e.g. --dir {}:ro",
+            "{what} {script} is not inside a granted directory; grant its directory, e.g. --dir {}:ro",
             host.parent().map(|p| p.display().to_string()).unwrap_or_else(|| ".".into())
         )),
     }
@@ -95,19 +102,27 @@ pub fn script_guest_path(script: &str, grants: &[DirGrant]) -> Result<String, St
 /// `python.wasm`: the file named by `--python-wasm` or `WASIPY_PYTHON_WASM`, else the one beside
 /// this executable (where `make` puts it).
 pub fn python_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    let explicit = explicit.map(Path::to_owned).or_else(|| std::env::var_os("WASIPY_PYTHON_WASM").map(PathBuf::from));
+    interpreter_path(explicit, "python.wasm")
+}
+
+/// `python-fresh.wasm`, which `wasipy snapshot` cuts from: the file named by `--python-wasm`, else
+/// the one beside this executable (where `make` puts it).
+pub fn python_fresh_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    interpreter_path(explicit.map(Path::to_owned), "python-fresh.wasm")
+}
+
+fn interpreter_path(explicit: Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
     let path = match explicit {
-        Some(path) => path.to_owned(),
-        None => match std::env::var_os("WASIPY_PYTHON_WASM") {
-            Some(path) => PathBuf::from(path),
-            None => std::env::current_exe()
-                .map_err(|e| format!("cannot find this executable to locate python.wasm: {e}"))?
-                .with_file_name("python.wasm"),
-        },
+        Some(path) => path,
+        None => std::env::current_exe()
+            .map_err(|e| format!("cannot find this executable to locate {name}: {e}"))?
+            .with_file_name(name),
     };
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!("cannot find python.wasm at {} (build it with make, or pass --python-wasm)", path.display()))
+        Err(format!("cannot find {name} at {} (build it with make, or pass --python-wasm)", path.display()))
     }
 }
 

@@ -8,6 +8,7 @@ mod output;
 mod run_command;
 mod sandbox;
 mod serve_command;
+mod snapshot_command;
 mod verdict;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,7 @@ struct Cli {
 enum Command {
     Run(run_command::RunCommand),
     Serve(serve_command::ServeCommand),
+    Snapshot(snapshot_command::SnapshotCommand),
 }
 
 fn main() {
@@ -31,6 +33,7 @@ fn main() {
     let result = match cli.command {
         Command::Run(command) => command.execute(),
         Command::Serve(command) => command.execute(),
+        Command::Snapshot(command) => command.execute(),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -6,7 +6,7 @@ use crate::limits::Limits;
 use crate::output::CappedOutput;
 use crate::verdict::{Outcome, Verdict};
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 use wasmtime::{Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Store, Trap};
@@ -46,7 +46,7 @@ pub struct Sandbox {
     ticker: Once,
 }
 
-struct GuestState {
+pub struct GuestState {
     wasi: WasiP1Ctx,
     memory: MemoryMeter,
 }
@@ -56,47 +56,18 @@ impl Sandbox {
     /// this engine configuration, else compiling it (about 10 s) and storing the result there.
     /// Fuel metering changes the compiled code, so it is chosen here, for every run of this sandbox.
     pub fn load(python_wasm: &Path, cache_dir: Option<&Path>, fuel_metering: bool, interleave: bool) -> anyhow::Result<Sandbox> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        config.consume_fuel(fuel_metering);
-        let engine = Engine::new(&config)?;
-        let module = load_module(&engine, python_wasm, cache_dir)?;
-        let mut linker: Linker<GuestState> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut GuestState| &mut state.wasi)?;
-        let instance_pre = linker.instantiate_pre(&module)?;
+        let engine = new_engine(fuel_metering)?;
+        let module = load_module(&engine, python_wasm, cache_dir, "python", || {
+            std::fs::read(python_wasm).map_err(|e| anyhow::anyhow!("cannot read {}: {}", python_wasm.display(), crate::grants::plain_io_error(&e)))
+        })?;
+        let instance_pre = new_linker(&engine)?.instantiate_pre(&module)?;
         Ok(Sandbox { engine, instance_pre, fuel_metering, interleave, ticker: Once::new() })
     }
 
     /// Runs python.wasm once, in a store of its own, and says how it ended.
     pub async fn run(&self, guest: Guest, limits: &Limits) -> anyhow::Result<Outcome> {
-        let Guest { argv, env, dirs, stdin, stdout, stderr } = guest;
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.args(&argv);
-        for (name, value) in &env {
-            wasi.env(name, value);
-        }
-        for dir in &dirs {
-            let perms = if dir.read_only { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
-            wasi.preopened_dir(&dir.host, &dir.guest, perms)?;
-        }
-        match stdin {
-            GuestStdin::Closed => {}
-            GuestStdin::Host => {
-                wasi.stdin(tokio::io::stdin());
-            }
-            GuestStdin::File(file) => {
-                wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
-            }
-            GuestStdin::Bytes(bytes) => {
-                wasi.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes));
-            }
-        }
-        wasi.stdout(stdout.clone());
-        wasi.stderr(stderr.clone());
-
-        let state = GuestState { wasi: wasi.build_p1(), memory: MemoryMeter::new(limits.memory) };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.memory);
+        let (stdout, stderr) = (guest.stdout.clone(), guest.stderr.clone());
+        let mut store = new_store(&self.engine, guest, limits.memory)?;
         if self.fuel_metering {
             store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
         }
@@ -164,6 +135,55 @@ impl Sandbox {
     }
 }
 
+/// The engine every run (and `wasipy snapshot`'s cut) compiles for: epoch interruption always (a
+/// timeout, a server's interleaving), fuel metering when asked, which compiles differently.
+pub fn new_engine(fuel_metering: bool) -> anyhow::Result<Engine> {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.consume_fuel(fuel_metering);
+    Ok(Engine::new(&config)?)
+}
+
+/// WASI preview 1, the only imports python.wasm has.
+pub fn new_linker(engine: &Engine) -> anyhow::Result<Linker<GuestState>> {
+    let mut linker: Linker<GuestState> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut GuestState| &mut state.wasi)?;
+    Ok(linker)
+}
+
+/// A store for one run of `guest`: a WASI context that holds only its grants, and its memory cap.
+/// The epoch deadline is left to the caller.
+pub fn new_store(engine: &Engine, guest: Guest, memory_cap: Option<u64>) -> anyhow::Result<Store<GuestState>> {
+    let Guest { argv, env, dirs, stdin, stdout, stderr } = guest;
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.args(&argv);
+    for (name, value) in &env {
+        wasi.env(name, value);
+    }
+    for dir in &dirs {
+        let perms = if dir.read_only { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
+        wasi.preopened_dir(&dir.host, &dir.guest, perms)?;
+    }
+    match stdin {
+        GuestStdin::Closed => {}
+        GuestStdin::Host => {
+            wasi.stdin(tokio::io::stdin());
+        }
+        GuestStdin::File(file) => {
+            wasi.stdin(wasmtime_wasi::cli::InputFile::new(file));
+        }
+        GuestStdin::Bytes(bytes) => {
+            wasi.stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(bytes));
+        }
+    }
+    wasi.stdout(stdout);
+    wasi.stderr(stderr);
+    let state = GuestState { wasi: wasi.build_p1(), memory: MemoryMeter::new(memory_cap) };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.memory);
+    Ok(store)
+}
+
 /// How a run that did not return normally ended: a WASI exit, or a trap and its cause.
 fn classify(error: &wasmtime::Error, memory_denied: bool) -> (Verdict, Option<i32>, Option<String>) {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
@@ -213,12 +233,19 @@ impl ResourceLimiter for MemoryMeter {
     }
 }
 
-/// The compiled module: from the cache when it holds this python.wasm compiled by this engine
-/// configuration, else compiled now and stored for the next run.
-fn load_module(engine: &Engine, python_wasm: &Path, cache_dir: Option<&Path>) -> anyhow::Result<Module> {
+/// The compiled module `kind` made of `python_wasm` (`python`: the file itself; `wasipy snapshot`
+/// compiles wizer's instrumented copy): from the cache when it holds it compiled by this engine
+/// configuration, else compiled now from `wasm()` and stored for the next time.
+pub fn load_module(
+    engine: &Engine,
+    python_wasm: &Path,
+    cache_dir: Option<&Path>,
+    kind: &str,
+    wasm: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<Module> {
     let read = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {}", python_wasm.display(), crate::grants::plain_io_error(&e));
     let metadata = std::fs::metadata(python_wasm).map_err(read)?;
-    let cached = cache_dir.map(|dir| dir.join(cache_name(engine, python_wasm, &metadata)));
+    let cached = cache_dir.map(|dir| dir.join(cache_name(engine, python_wasm, &metadata, kind)));
     if let Some(path) = &cached {
         if path.is_file() {
             // SAFETY: the file was written by `Module::serialize` below, by this same build of the
@@ -228,8 +255,7 @@ fn load_module(engine: &Engine, python_wasm: &Path, cache_dir: Option<&Path>) ->
             }
         }
     }
-    let bytes = std::fs::read(python_wasm).map_err(read)?;
-    let module = Module::new(engine, &bytes)?;
+    let module = Module::new(engine, &wasm()?)?;
     if let Some(path) = cached {
         // A cache that cannot be written only costs the next run the compile time.
         let _ = store_atomically(&path, &module.serialize()?);
@@ -237,16 +263,17 @@ fn load_module(engine: &Engine, python_wasm: &Path, cache_dir: Option<&Path>) ->
     Ok(module)
 }
 
-fn cache_name(engine: &Engine, python_wasm: &Path, metadata: &std::fs::Metadata) -> String {
+fn cache_name(engine: &Engine, python_wasm: &Path, metadata: &std::fs::Metadata, kind: &str) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
+    kind.hash(&mut hasher);
     python_wasm.canonicalize().unwrap_or_else(|_| python_wasm.to_owned()).hash(&mut hasher);
     metadata.len().hash(&mut hasher);
     metadata.modified().ok().hash(&mut hasher);
-    format!("python-{:016x}.cwasm", hasher.finish())
+    format!("{kind}-{:016x}.cwasm", hasher.finish())
 }
 
-fn store_atomically(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+pub fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let partial = dir.join(format!(".{}.{}", std::process::id(), path.file_name().unwrap().to_string_lossy()));

@@ -228,6 +228,15 @@ def flush_open_files():
                     pass
 
 
+# os.getpid()'s number for this run, once drawn.
+_PID = []
+
+
+def forget_pid():
+    """A pre-initialised run's start: the next getpid() draws this run's number."""
+    _PID.clear()
+
+
 def complete(os):
     import stat as _stat
 
@@ -278,12 +287,10 @@ def complete(os):
     def set_inheritable(fd, inheritable):
         os.fstat(fd)
 
-    pid = []
-
     def getpid():
-        if not pid:  # drawn on first use: start-up makes no host call for it
-            pid.append(int.from_bytes(os.urandom(3), "little") % 4_000_000 + 2)
-        return pid[0]
+        if not _PID:  # drawn on first use: start-up makes no host call for it
+            _PID.append(int.from_bytes(os.urandom(3), "little") % 4_000_000 + 2)
+        return _PID[0]
 
     def _exit(status):
         """Ends the run at once, as CPython's does, but first hands the host what Python still
