@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::snapshot::AppPreparation;
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyTuple, PyType};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyStr, PyTuple, PyType};
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::convert::TryFromObject;
@@ -286,22 +286,39 @@ impl Session<'_> {
     }
 
     /// `-m MOD` (CPython: `pymain_run_module` → `runpy._run_module_as_main`).
-    pub fn run_module(&self, module: &str) -> Result<(), Exception> {
+    pub fn run_module(&self, module: &str, program: &str) -> Result<(), Exception> {
         let runpy = self.vm.import("runpy", 0)?;
         let run = runpy.get_attr("_run_module_as_main", self.vm)?;
-        run.call((module, true), self.vm).map(drop)
+        run.call((module, true), self.vm).map(drop).map_err(|exc| self.name_program(exc, program))
+    }
+
+    /// runpy's "No module named …" exit begins with `sys.executable`, which is '' when argv[0]
+    /// names no file (`wasmtime run python.wasm`: no PATH holds it); the program's name stands in,
+    /// so the message says who is speaking, as CPython's does natively.
+    fn name_program(&self, exc: Exception, program: &str) -> Exception {
+        let vm = self.vm;
+        let unnamed = vm.sys_module.get_attr("executable", vm).is_ok_and(|e| e.downcast_ref::<PyStr>().is_some_and(|e| e.as_wtf8().is_empty()));
+        let args = exc.args();
+        let message = match args.as_slice() {
+            [message] if unnamed && self.is_system_exit(&exc) => message.downcast_ref::<PyStr>(),
+            _ => None,
+        };
+        match message.and_then(|m| m.to_str()).and_then(|m| m.strip_prefix(": ")) {
+            Some(rest) => vm.new_system_exit(vec![vm.ctx.new_str(format!("{program}: {rest}")).into()].into()),
+            None => exc,
+        }
     }
 
     /// A directory or zip file with `__main__.py`, if `path` is one: runs it and returns true.
     // CPython: pymain_run_module(L"__main__", 0) after pymain_get_importer.
-    pub fn run_importable_path(&self, path: &str) -> Result<bool, Exception> {
+    pub fn run_importable_path(&self, path: &str, program: &str) -> Result<bool, Exception> {
         if self.importer_for(path)?.is_none() {
             return Ok(false);
         }
         self.prepend_sys_path(path)?;
         let runpy = self.vm.import("runpy", 0)?;
         let run = runpy.get_attr("_run_module_as_main", self.vm)?;
-        run.call(("__main__", false), self.vm)?;
+        run.call(("__main__", false), self.vm).map_err(|exc| self.name_program(exc, program))?;
         Ok(true)
     }
 

@@ -40,7 +40,7 @@ fn run_python(session: &Session, config: &Config, resumed: bool) -> Result<(), E
     }
     let result = match &config.run_mode {
         RunMode::Command(source) => session.run_source(&format!("{source}\n"), "<string>"),
-        RunMode::Module(module) => session.run_module(module),
+        RunMode::Module(module) => session.run_module(module, &config.program_name),
         RunMode::Filename(path) => run_filename(session, config, path),
         RunMode::Stdin => run_stdin(session),
         RunMode::Repl => Ok(()),
@@ -71,7 +71,7 @@ fn sys_path0(mode: &RunMode) -> Option<String> {
 // CPython: pymain_run_file_obj (with config_run_filename_abspath).
 fn run_filename(session: &Session, config: &Config, path: &str) -> Result<(), Exception> {
     let absolute = absolute_path(path);
-    if session.run_importable_path(&absolute)? {
+    if session.run_importable_path(&absolute, &config.program_name)? {
         return Ok(());
     }
     // A directory is an importable path (above), with or without a __main__.py.
