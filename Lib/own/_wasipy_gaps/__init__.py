@@ -22,6 +22,7 @@ REGISTRY = {
     "io": "io:complete",  # os.devnull opens without a /dev grant
     "os": "os:complete",  # files without modes, descriptors, getpid, _exit, missing calls
     "socket": "socket:complete",  # no sockets or name lookups under WASI, said clearly
+    "fcntl": "fcntl:complete",  # the lock numbers; locking refused (WASI has no locks)
     "multiprocessing.process": "multiprocessing:complete",  # imports; starting a process is refused
     "asyncio.selector_events": "asyncio:complete",  # an event loop without a self-pipe
     "_pickle": "_wasipy_pickle:guard",  # the native unpickler, guarded against bad input
