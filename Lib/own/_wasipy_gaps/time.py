@@ -129,18 +129,27 @@ def _get_clock_info(name):
     return info
 
 
+def _builtin(function, name):
+    """`function` as `time.<name>`: like the native function it replaces, it must not bind as a
+    method where code keeps it in a class (`logging.Formatter.converter = time.localtime`), which a
+    plain Python function does; a static method does not, and is callable itself."""
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = "time"
+    return staticmethod(function)
+
+
 def complete(module):
     _tzset()
-    time.tzset = _tzset
-    time.gmtime = _gmtime
-    time.localtime = _localtime
-    time.mktime = _mktime
+    time.tzset = _builtin(_tzset, "tzset")
+    time.gmtime = _builtin(_gmtime, "gmtime")
+    time.localtime = _builtin(_localtime, "localtime")
+    time.mktime = _builtin(_mktime, "mktime")
     if _native_strftime("%Z", _native_gmtime(0)) == "%Z":
-        time.strftime = _strftime
+        time.strftime = _builtin(_strftime, "strftime")
     for name in ("process_time", "thread_time"):
         fallback = _cpu_clock_fallback(getattr(time, name + "_ns"))
         if fallback is not None:
-            setattr(time, name + "_ns", fallback)
-            setattr(time, name, lambda _ns=fallback: _ns() / 1e9)
+            setattr(time, name + "_ns", _builtin(fallback, name + "_ns"))
+            setattr(time, name, _builtin(lambda _ns=fallback: _ns() / 1e9, name))
             _FALLBACK_CLOCKS.add(name)
-    time.get_clock_info = _get_clock_info
+    time.get_clock_info = _builtin(_get_clock_info, "get_clock_info")
