@@ -127,5 +127,8 @@ class Recorder:
         state = self.current
         self.write(nodeid, state["outcome"] or "error", state["detail"] or "", state["seconds"])
 
+    def pytest_sessionstart(self, session):
+        self.write("<session>", "started")
+
     def pytest_sessionfinish(self, session, exitstatus):
         self.write("<session>", "finished", str(int(exitstatus)))

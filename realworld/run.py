@@ -67,7 +67,7 @@ compat = load_compat()
 # Corpus selection: ranks from here on, until this many packages qualify (the brief asks for at
 # least 150; the margin covers packages that later stop importing natively).
 FIRST_RANK = 201
-CORPUS_SIZE = 170
+CORPUS_SIZE = 160
 # Seconds for one import: python.wasm compiles every module it imports from source.
 IMPORT_TIMEOUT = 180
 # Seconds for pip to resolve a candidate's closure: past that its resolver is backtracking through
@@ -75,11 +75,13 @@ IMPORT_TIMEOUT = 180
 CLOSURE_TIMEOUT = 120
 NATIVE_IMPORT_TIMEOUT = 60
 # Seconds per suite under python.wasm (roughly 5-30x slower than CPython), and per test.
-SUITE_TIMEOUT = 1500
+SUITE_TIMEOUT = 1200
 TEST_TIMEOUT = 180
 NATIVE_SUITE_TIMEOUT = 600
 NATIVE_TEST_TIMEOUT = 120
 MAX_RESUMES = 25
+# pytest's exit status when collection errors stopped it (ExitCode.INTERRUPTED).
+INTERRUPTED = "2"
 
 # Names a wheel ships that are not what its users import.
 NOT_IMPORTED = {"tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks", "bench",
@@ -389,6 +391,13 @@ def closure(name, version, native, scratch):
     version first; if it has no such wheel (it may need a newer Python), pip's newest that has."""
     dest = scratch / "closures" / normalize(name)
     why = None
+    # Most candidates that fail have no pure wheel themselves (compiled packages): a look at the
+    # package alone says so without resolving its dependencies.
+    status, output = pip(native, "download", "--no-deps", *PURE, "-d", str(dest / "alone"), name,
+                         timeout=CLOSURE_TIMEOUT)
+    if status != 0:
+        errors = [line for line in output.splitlines() if line.startswith("ERROR")] or ["ERROR: pip failed"]
+        return None, None, f"no pure closure: {errors[-1].removeprefix('ERROR: ')}"
     for requirement in (f"{name}=={version}", name):
         shutil.rmtree(dest, ignore_errors=True)
         status, output = pip(native, "download", *PURE, "-d", str(dest), requirement, timeout=CLOSURE_TIMEOUT)
@@ -475,8 +484,8 @@ def pytest_argv(config, outcomes, skip):
 
 def read_outcomes(path):
     """{node id: [outcome, detail, seconds]}, the test (or file being collected) that started last
-    without an outcome, and whether the session finished."""
-    outcomes, unfinished, finished = {}, None, False
+    without an outcome, and pytest's exit status if the session finished (else None)."""
+    outcomes, unfinished, finished = {}, None, None
     if path.exists():
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
@@ -485,7 +494,8 @@ def read_outcomes(path):
                 continue  # the last line of a crashed run may be cut short
             test, outcome = record["test"], record["outcome"]
             if test == "<session>":
-                finished = True
+                # A resumed run appends to the same file: only its own session's end counts.
+                finished = record.get("detail", "") if outcome == "finished" else None
             elif outcome in ("started", "collecting"):
                 unfinished = test
             elif outcome == "collected":
@@ -506,7 +516,7 @@ def run_suite(kind, suite, config, wheels, archive, args, scratch):
     else:
         limit, test_limit = NATIVE_SUITE_TIMEOUT, NATIVE_TEST_TIMEOUT
     started = time.monotonic()
-    incidents, skip, ended = [], None, "ok"
+    incidents, skip, ended, skipped = [], None, "ok", set()
     for attempt in range(MAX_RESUMES + 1):
         if kind == "wasm":
             cmd = wasm_command(args, {src: "/src", site: "/site", work / "out": "/out", work / "tmp": "/tmp"},
@@ -528,9 +538,19 @@ def run_suite(kind, suite, config, wheels, archive, args, scratch):
             tail = output.read()[-20000:].decode("utf-8", errors="replace")
         outcomes, unfinished, finished = read_outcomes(outcomes_file)
         ended = compat.ended_how(proc.returncode, tail, stopped)
-        if finished and not stopped:
+        if finished is not None and not stopped:
             ended = "ok"
-            break
+            uncollected = [t for t, (o, *_) in outcomes.items() if o == "collect-error" and t not in skipped]
+            if finished != INTERRUPTED or not uncollected:
+                break
+            # pytest stops before running any test when a file fails to collect: the run again
+            # leaves those files out, so a missing module costs the tests of its files only.
+            incidents.append({"test": None, "ended": f"collection errors: {len(uncollected)} files left out, "
+                                                    f"the suite run again without them"})
+            skipped.update(uncollected)
+            skip_file.write_text("".join(f"{test}\n" for test in skipped))
+            skip = True
+            continue
         if ended == "timeout":
             where = f"in {unfinished}, running for {quiet:.0f}s" if unfinished else f"no test running for {quiet:.0f}s"
             incidents.append({"test": unfinished, "ended": f"timeout: the suite's {limit:.0f}s ran out ({where})"})
@@ -547,7 +567,8 @@ def run_suite(kind, suite, config, wheels, archive, args, scratch):
         with open(outcomes_file, "a", encoding="utf-8") as out:
             out.write(json.dumps({"test": unfinished, "outcome": lost, "detail": ended}) + "\n")
         outcomes[unfinished] = [lost, ended, None]
-        skip_file.write_text("".join(f"{test}\n" for test in outcomes))
+        skipped.update(outcomes)
+        skip_file.write_text("".join(f"{test}\n" for test in skipped))
         skip = True
         if attempt == MAX_RESUMES or time.monotonic() - started >= limit - 1:
             incidents.append({"test": None, "ended": f"stopped: not resumed after {attempt + 1} lost tests"})
@@ -609,10 +630,10 @@ def suite_cause(outcome, detail):
     return f"{outcome}: {normalized(line)}"
 
 
-def compare_suites(run):
+def compare_suites(suites):
     rows = {}
-    for suite in run["suites"]:
-        wasm, native = run["suite_results"][suite]["wasm"], run["suite_results"][suite]["native"]
+    for suite in suites["suites"]:
+        wasm, native = suites["results"][suite]["wasm"], suites["results"][suite]["native"]
         native_pass = sorted(t for t, (o, *_) in native["outcomes"].items() if o == "passed")
         both, losses = 0, []
         for test in native_pass:
@@ -657,22 +678,23 @@ def escape(text):
 
 
 def render(run):
-    imports = run["import_results"]
-    corpus = run["corpus"]
+    imports, corpus, suites = run["imports"]["results"], run["imports"]["corpus"], run["suites"]
     native_ok = [p for p in corpus if imports[p["name"]]["native"]["ok"]]
     native_failed = [p for p in corpus if not imports[p["name"]]["native"]["ok"]]
     both = [p for p in native_ok if imports[p["name"]]["wasm"]["ok"]]
-    rows = compare_suites(run)
+    rows = compare_suites(suites)
     native_pass = sum(r["native_pass"] for r in rows.values())
     suite_both = sum(r["both"] for r in rows.values())
     lines = [
         "# Real-world code under python.wasm",
         "",
-        f"Measured {run['date']} by `make realworld` (realworld/run.py) on {platform.machine()}, {os.cpu_count()} cores, "
-        f"{run['elapsed'] / 60:.0f} minutes wall: python.wasm under `{run['wasmtime']} run` (precompiled), against native "
-        f"CPython {run['native_version']} in a bare virtual environment, both seeing only the site directory made "
-        f"for the package or suite. Time limits under python.wasm: {IMPORT_TIMEOUT}s per import, "
-        f"{run['suite_timeout']:.0f}s per suite and {run['test_timeout']:.0f}s per test.",
+        f"Measured {suites['date']} by `make realworld` (realworld/run.py) on {platform.machine()}, {os.cpu_count()} "
+        f"cores shared with other work: python.wasm under `{suites['wasmtime']} run` (precompiled), against native "
+        f"CPython {suites['native_version']} in a bare virtual environment, both seeing only the site directory made "
+        f"for the package or suite. Wall time: {run['imports']['elapsed'] / 60:.0f} minutes for the imports, "
+        f"{suites['elapsed'] / 60:.0f} for the suites, at most two interpreters at a time. Time limits under "
+        f"python.wasm: {IMPORT_TIMEOUT}s per import, {suites['suite_timeout']:.0f}s per suite and "
+        f"{suites['test_timeout']:.0f}s per test (no outcome for that long).",
         "",
         f"**Import corpus: {share(len(both), len(native_ok))}** of the {len(native_ok)} packages that import natively "
         f"also import under python.wasm ({len(both)}; corpus.toml: {len(corpus)} packages, PyPI's most downloaded "
@@ -790,52 +812,59 @@ def main():
     parser.add_argument("--test-timeout", type=float, default=TEST_TIMEOUT,
                         help="seconds one test may run under python.wasm before it counts as hung")
     parser.add_argument("--select-corpus", action="store_true", help="choose the import corpus again (corpus.toml)")
+    parser.add_argument("--only", choices=PARTS, help="run one part; the other's last results are kept")
     parser.add_argument("--render-only", action="store_true", help="write RESULTS.md again from the last run")
-    parser.add_argument("--skip-imports", action="store_true", help="run only the test suites")
     parser.add_argument("--scratch", default=str(ROOT / "target" / "realworld"))
     parser.add_argument("--results", default=str(HERE / "RESULTS.md"))
     parser.add_argument("suites", nargs="*", help="suites to run (all of suites.toml by default)")
     args = parser.parse_args()
-    args.native_python, native_version = native_python(args.native)
+    args.native_python, args.native_version = native_python(args.native)
     scratch = Path(args.scratch).resolve()
-    saved = scratch / "results.json"
     if args.select_corpus:
         select_corpus(args)
         return
-    if args.render_only:
-        run = compat.load_json(saved, None)
-        if run is None:
-            raise SystemExit(f"realworld: no results to render in {saved}: run realworld/run.py first")
-    else:
-        corpus = tomllib.loads((HERE / "corpus.toml").read_text(encoding="utf-8"))["package"]
-        suites = args.suites or list(tomllib.loads((HERE / "suites.toml").read_text(encoding="utf-8"))["suites"])
-        previous = compat.load_json(saved, {})
-        shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        args.cwasm = scratch / "python.cwasm"
-        # Compiled once: every run then starts in milliseconds, not the ~25 s of compiling.
-        subprocess.run([args.wasmtime, "compile", "-o", str(args.cwasm), args.python_wasm], check=True)
-        started = time.monotonic()
-        for package in corpus:
-            for requirement in package["wheels"]:
-                if not (CACHE / "wheels" / requirement).exists():
-                    wheel("==".join(wheel_key(requirement)), args.native)
-        if args.skip_imports and previous.get("import_results"):
-            import_results = previous["import_results"]
-        else:
-            print(f"realworld: importing {len(corpus)} packages", flush=True)
-            import_results = run_imports(corpus, args, scratch)
-        print(f"realworld: running {len(suites)} test suites", flush=True)
-        suite_results = run_suites(suites, args, scratch)
-        run = {"date": datetime.date.today().isoformat(), "wasmtime": args.wasmtime, "native_version": native_version,
-               "suite_timeout": args.suite_timeout, "test_timeout": args.test_timeout,
-               "elapsed": time.monotonic() - started, "corpus": corpus, "import_results": import_results,
-               "suites": suites, "suite_results": suite_results}
-        saved.write_text(json.dumps(run), encoding="utf-8")
+    if not args.render_only:
+        for part in [args.only] if args.only else PARTS:
+            run_part(part, args, scratch / part)
+    run = {part: compat.load_json(scratch / f"{part}.json", None) for part in PARTS}
+    missing = [part for part, result in run.items() if result is None]
+    if missing:
+        raise SystemExit(f"realworld: no results of the {' and '.join(missing)} in {scratch}: run realworld/run.py first")
     report = render(run)
     Path(args.results).write_text(report, encoding="utf-8")
-    print(report.split("\n## Crashes")[0])
+    print(report.split("\n## Test suites")[0])
     print(f"written to {os.path.relpath(args.results)}")
+
+
+PARTS = ("imports", "suites")
+
+
+def run_part(part, args, scratch):
+    """Runs the import corpus or the test suites in a scratch directory of their own (the two can
+    run at once), and saves the results beside it."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    args.cwasm = scratch / "python.cwasm"
+    # Compiled once: every run then starts in milliseconds, not the ~25 s of compiling.
+    subprocess.run([args.wasmtime, "compile", "-o", str(args.cwasm), args.python_wasm], check=True)
+    started = time.monotonic()
+    result = {"date": datetime.date.today().isoformat(), "wasmtime": args.wasmtime,
+              "native_version": args.native_version}
+    if part == "imports":
+        corpus = tomllib.loads((HERE / "corpus.toml").read_text(encoding="utf-8"))["package"]
+        for package in corpus:
+            for filename in package["wheels"]:
+                if not (CACHE / "wheels" / filename).exists():
+                    wheel("==".join(wheel_key(filename)), args.native)
+        print(f"realworld: importing {len(corpus)} packages", flush=True)
+        result.update(corpus=corpus, results=run_imports(corpus, args, scratch))
+    else:
+        suites = args.suites or list(tomllib.loads((HERE / "suites.toml").read_text(encoding="utf-8"))["suites"])
+        print(f"realworld: running {len(suites)} test suites", flush=True)
+        result.update(suites=suites, suite_timeout=args.suite_timeout, test_timeout=args.test_timeout,
+                      results=run_suites(suites, args, scratch))
+    result["elapsed"] = time.monotonic() - started
+    (scratch.parent / f"{part}.json").write_text(json.dumps(result), encoding="utf-8")
 
 
 if __name__ == "__main__":
