@@ -614,13 +614,39 @@ def normalized(line):
     return line[:160]
 
 
-def not_run_why(test, outcomes):
-    """Why a natively passing test has no outcome under python.wasm: its file failed to collect."""
-    for other, (outcome, detail, _) in outcomes.items():
+def not_run_why(test, side):
+    """Why a natively passing test has no outcome under python.wasm: its file failed to collect,
+    pytest did not get as far as running tests, or the test module defines it only on CPython."""
+    for other, (outcome, detail, _) in side["outcomes"].items():
         if outcome == "collect-error" and (test.startswith(other + "::") or test.startswith(other + "/")
                                            or other in ("", ".")):
             return f"collection failed: {detail}"
-    return "not collected under python.wasm"
+    for incident in side["incidents"]:
+        if incident["test"] is None and not incident["ended"].startswith("collection errors"):
+            why = incident["ended"].split(": ", 1)[-1]
+            return f"the suite did not run: {re.sub(r'^E +', '', why)}"
+    return "no test of that id under python.wasm (defined only on CPython, or its parameters' ids differ)"
+
+
+def auto_id(test):
+    """A parametrized test's id without pytest's generated `argnameN` parts: their N is the
+    parameter's position, which differs when the parameters come from a set (hash order)."""
+    name, bracket, params = test.partition("[")
+    if not bracket:
+        return test
+    return name + "[" + "-".join(re.sub(r"^([A-Za-z_]\w*?)\d+$", r"\1", part) for part in params.split("-"))
+
+
+def wasm_outcome(test, wasm, native):
+    """python.wasm's outcome of the natively run `test`: by id, else (a parametrized test whose
+    generated id differs) by its id without generated indices, among the ids native did not run."""
+    if test in wasm:
+        return wasm[test]
+    key = auto_id(test)
+    for other, result in wasm.items():
+        if other not in native and auto_id(other) == key:
+            return result
+    return ("not run", "", None)
 
 
 def suite_cause(outcome, detail):
@@ -636,13 +662,18 @@ def compare_suites(suites):
         wasm, native = suites["results"][suite]["wasm"], suites["results"][suite]["native"]
         native_pass = sorted(t for t, (o, *_) in native["outcomes"].items() if o == "passed")
         both, losses = 0, []
+        unmatched = {t: r for t, r in wasm["outcomes"].items() if t not in native["outcomes"]}
         for test in native_pass:
-            outcome, detail, _ = wasm["outcomes"].get(test, ("not run", "", None))
+            outcome, detail, _ = wasm_outcome(test, wasm["outcomes"] if test in wasm["outcomes"] else unmatched,
+                                              native["outcomes"])
+            if test not in wasm["outcomes"] and outcome != "not run":
+                # Each python.wasm test stands for one native test only.
+                unmatched.pop(next(t for t in unmatched if auto_id(t) == auto_id(test)))
             if outcome == "passed":
                 both += 1
                 continue
             if outcome == "not run":
-                detail = not_run_why(test, wasm["outcomes"])
+                detail = not_run_why(test, wasm)
             losses.append({"test": test, "outcome": outcome, "detail": detail})
         counts = {kind: {o: sum(v[0] == o for v in side["outcomes"].values())
                          for o in ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "collect-error")}
@@ -746,9 +777,10 @@ def render_suite_losses(rows, shown=40):
 
 
 def render_incidents(rows):
-    lines = ["## Crashes, hangs and timeouts", "",
-             "Each test in which python.wasm's interpreter ended (the suite then ran again without it), and each "
-             "suite cut short by its time limit.", ""]
+    lines = ["## Crashes, hangs, timeouts and restarts", "",
+             "Each test in which python.wasm's interpreter ended (the suite then ran again without it), each "
+             "suite cut short by its time limit, each run that ended before any test, and each restart without "
+             "the files that failed to collect.", ""]
     found = [f"- {suite}: " + (f"`{i['test']}`: " if i["test"] else "") + i["ended"]
              for suite, row in rows.items() for i in row["incidents"]]
     lines += found or ["None: every suite's interpreter ended normally, within its time."]
