@@ -51,6 +51,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wasipy" / "realworld"
+# This workplace's list of PyPI packages (name, version, month, download rank, summary), which
+# --select-corpus reads; the committed corpus.toml is what every other run uses.
 PYPI_LIST = Path("/work/.library/env/packages/pypi.tsv")
 
 
@@ -363,6 +365,8 @@ def select_corpus(args):
         return row, closure(name, version, args.native, scratch)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        # In small batches, taken in rank order: the first CORPUS_SIZE that qualify, and little
+        # resolved past them.
         for start in range(0, len(rows), 8):
             for (rank, name, version), (pinned, wheels, why) in pool.map(consider, rows[start:start + 8]):
                 if len(chosen) >= CORPUS_SIZE:
@@ -449,15 +453,16 @@ def write_corpus(chosen, excluded):
 
 # --- the test suites -----------------------------------------------------------------------------
 
-def source_tree(suite, config, native):
-    """The suite's pinned source release, unpacked once per run: its top directory."""
+def source_archive(suite, config, native):
+    """The cached archive of the suite's pinned source release (suites.toml's `source`)."""
     spec = config["source"]
-    archive = debian_source(spec.removeprefix("debian:")) if spec.startswith("debian:") else \
-        sdist(suite, config["version"], native)
-    return archive
+    if spec.startswith("debian:"):
+        return debian_source(spec.removeprefix("debian:"))
+    return sdist(suite, config["version"], native)
 
 
-def suite_site(suite, config, pytest_wheels, native):
+def suite_wheels(config, pytest_wheels, native):
+    """The cached wheels of the suite's site directory: its own, then pytest's."""
     return [wheel(requirement, native) for requirement in config["wheels"] + pytest_wheels]
 
 
@@ -583,8 +588,8 @@ def run_suites(suites, args, scratch):
     prepared = {}
     for suite in suites:
         config = registry["suites"][suite]
-        prepared[suite] = (config, suite_site(suite, config, registry["pytest"], args.native),
-                           source_tree(suite, config, args.native))
+        prepared[suite] = (config, suite_wheels(config, registry["pytest"], args.native),
+                           source_archive(suite, config, args.native))
     times = compat.load_json(CACHE / "times.json", {})
     jobs = sorted(((kind, suite) for suite in suites for kind in ("wasm", "native")),
                   key=lambda job: -times.get(f"{job[0]} {job[1]}", 600 if job[0] == "wasm" else 10))
