@@ -43,6 +43,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import zipfile
@@ -201,14 +202,19 @@ def unpack(wheel_path, dest):
                 shutil.copyfileobj(source, out)
 
 
+UNPACKING = threading.Lock()
+
+
 def unpacked(wheel_path, scratch):
-    """The wheel unpacked once per run under the scratch directory."""
+    """The wheel unpacked once per run under the scratch directory (the two sides of a package
+    ask for the same wheels at the same time)."""
     dest = scratch / "unpacked" / wheel_path.name
-    if not dest.exists():
-        partial = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
-        unpack(wheel_path, partial)
-        partial.rename(dest)
+    with UNPACKING:
+        if not dest.exists():
+            partial = dest.with_name(dest.name + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            unpack(wheel_path, partial)
+            partial.rename(dest)
     return dest
 
 
