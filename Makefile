@@ -113,7 +113,7 @@ compat: python.wasm wasmtime
 
 # Code nobody here wrote, against native CPython 3.11: PyPI packages imported (realworld/corpus.toml)
 # and 17 projects' own test suites under pytest (realworld/suites.toml), to realworld/RESULTS.md.
-# Not part of `make test`: it downloads into ~/.cache/wasipy/realworld/ once and takes about an hour.
+# Not part of `make test`: it downloads into ~/.cache/wasipy/realworld/ once, then takes ~16 minutes.
 realworld: python.wasm wasmtime
 	$(HOST_PYTHON) realworld/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(SUITES)
 
