@@ -34,7 +34,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: patched-crates snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat realworld
 
 all: python.wasm wasipy
 
@@ -110,6 +110,12 @@ wasmi: toolchain
 # classified, to compat/RESULTS.md. MODULES= a subset: module names, or `core` (the 26 of before).
 compat: python.wasm wasmtime
 	$(HOST_PYTHON) compat/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(MODULES)
+
+# Code nobody here wrote, against native CPython 3.11: PyPI packages imported (realworld/corpus.toml)
+# and 17 projects' own test suites under pytest (realworld/suites.toml), to realworld/RESULTS.md.
+# Not part of `make test`: it downloads into ~/.cache/wasipy/realworld/ once, then takes ~16 minutes.
+realworld: python.wasm wasmtime
+	$(HOST_PYTHON) realworld/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(SUITES)
 
 # The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
 test-hosts: python.wasm wasmi
