@@ -116,6 +116,7 @@ compat: python.wasm wasmtime
 # Not part of `make test`: it downloads into ~/.cache/wasipy/realworld/ once, then takes ~16 minutes.
 realworld: python.wasm wasmtime
 	$(HOST_PYTHON) realworld/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(SUITES)
+	$(HOST_PYTHON) realworld/quickstarts.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON)
 
 # The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
 test-hosts: python.wasm wasmi
