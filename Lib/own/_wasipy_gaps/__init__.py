@@ -14,7 +14,8 @@ import sys
 
 # stdlib module -> "our module:function" that completes it (under _wasipy_gaps unless dotted).
 REGISTRY = {
-    "sys": "sys:complete",  # sys.version spelled as CPython spells a pre-release
+    "sys": "version:complete",  # sys.version spelled as CPython spells a pre-release (not `sys.py`: a
+    # submodule named sys would be this package's `sys` attribute, shadowing the module)
     "_imp": "imp:complete",  # import_fresh_module keeps the frozen stdlib importable
     "_signal": "signal:add_numbers",  # the signal numbers, for handlers code installs
     "signal": "signal:complete",  # what WASI lacks says why

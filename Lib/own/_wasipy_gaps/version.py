@@ -1,4 +1,4 @@
-"""Completes `sys`: the VM spells a pre-release in `sys.version` as `3.14.0.alpha`, a fourth dotted
+"""Completes `sys.version`: the VM spells a pre-release in `sys.version` as `3.14.0.alpha`, a fourth dotted
 part that `platform.python_version_tuple()` returns and its callers cannot unpack into major,
 minor and patch level (prometheus-client at import). CPython spells it `3.14.0a0`."""
 
