@@ -154,6 +154,7 @@ def main():
     parser.add_argument("--wasmtime", default="wasmtime")
     parser.add_argument("--native", default=sys.executable)
     options = parser.parse_args()
+    python_wasm = os.path.abspath(options.python_wasm)  # each example runs in a directory of its own
     site = site_dir()
     failed = []
     for name, script, arguments, stdin in EXAMPLES:
@@ -164,7 +165,7 @@ def main():
             native = run([options.native, "-S", "example.py", *arguments], {**env, "PYTHONPATH": str(site)}, stdin, work)
             guest = [options.wasmtime, "run", "--dir", f"{work}::/work", "--dir", f"{site}::/site", "--env", "PWD=/work",
                      "--env", "PYTHONPATH=/site", *[f"--env={k}={v}" for k, v in ENV.items()],
-                     options.python_wasm, "example.py", *arguments]
+                     python_wasm, "example.py", *arguments]
             wasm = run(guest, {"PATH": env["PATH"], "HOME": os.environ.get("HOME", "/")}, stdin, work)
         # The program names itself by argv[0]'s path: the same file, at its host or guest path.
         wasm = (wasm[0], wasm[1].replace("/work/", f"{work}/"), wasm[2].replace("/work/", f"{work}/"))
