@@ -57,18 +57,27 @@ class _CompletingLoader:
 class AfterImportFinder:
     """Finds nothing itself: asks the other finders, then completes the module once it has run."""
 
+    # The names being looked up: a finder of the program's that also asks every other finder (a
+    # common pattern: test recorders, import hooks) asks this one back, which must then answer
+    # nothing rather than ask it again, forever.
+    _finding = set()
+
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        if name not in REGISTRY:
+        if name not in REGISTRY or name in cls._finding:
             return None
-        for finder in sys.meta_path:
-            if finder is cls or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(name, path, target)
-            if spec is not None:
-                spec.loader = _CompletingLoader(spec.loader, name)
-                return spec
-        return None
+        cls._finding.add(name)
+        try:
+            for finder in sys.meta_path:
+                if finder is cls or not hasattr(finder, "find_spec"):
+                    continue
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    spec.loader = _CompletingLoader(spec.loader, name)
+                    return spec
+            return None
+        finally:
+            cls._finding.discard(name)
 
     @staticmethod
     def invalidate_caches():
