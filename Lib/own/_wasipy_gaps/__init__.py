@@ -25,7 +25,6 @@ REGISTRY = {
     "os": "os:complete",  # files without modes, descriptors, getpid, _exit, missing calls
     "socket": "socket:complete",  # no sockets or name lookups under WASI, said clearly
     "fcntl": "fcntl:complete",  # the lock numbers; locking refused (WASI has no locks)
-    "logging": "logging:complete",  # a __path__ entry for handleError to read
     "zoneinfo._tzpath": "zoneinfo:complete",  # the search path CPython is built with
     "multiprocessing.process": "multiprocessing:complete",  # imports; starting a process is refused
     "asyncio.selector_events": "asyncio:complete",  # an event loop without a self-pipe
