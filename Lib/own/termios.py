@@ -23,36 +23,18 @@ def _refuse(fd):
     raise error(_errno.ENOTTY, "Inappropriate ioctl for device (WASI has no terminal control)")
 
 
-def tcgetattr(fd):
-    _refuse(fd)
+def _refusing(name):
+    def call(fd, *args):
+        _refuse(fd)
+    call.__name__ = call.__qualname__ = name
+    return call
 
 
-def tcsetattr(fd, when, attributes):
-    _refuse(fd)
-
-
-def tcsendbreak(fd, duration):
-    _refuse(fd)
-
-
-def tcdrain(fd):
-    _refuse(fd)
-
-
-def tcflush(fd, queue):
-    _refuse(fd)
-
-
-def tcflow(fd, action):
-    _refuse(fd)
-
-
-def tcgetwinsize(fd):
-    _refuse(fd)
-
-
-def tcsetwinsize(fd, winsize):
-    _refuse(fd)
+# Every call refuses alike: none can act on a descriptor that is no terminal.
+for _name in ("tcgetattr", "tcsetattr", "tcsendbreak", "tcdrain", "tcflush", "tcflow", "tcgetwinsize",
+              "tcsetwinsize"):
+    globals()[_name] = _refusing(_name)
+del _name
 
 
 TCSANOW, TCSADRAIN, TCSAFLUSH = 0, 1, 2
