@@ -106,19 +106,13 @@ class Recorder:
         state = self.current
         state["seconds"] += getattr(report, "duration", 0.0) or 0.0
         xfail = hasattr(report, "wasxfail")
-        if report.when == "setup":
+        if report.when in ("setup", "call"):
             if report.failed:
-                state.update(outcome="error", detail=failure_line(report))
+                state.update(outcome="error" if report.when == "setup" else "failed", detail=failure_line(report))
             elif report.skipped:
                 state.update(outcome="xfailed" if xfail else "skipped",
                              detail=report.wasxfail if xfail else skip_reason(report))
-        elif report.when == "call":
-            if report.failed:
-                state.update(outcome="failed", detail=failure_line(report))
-            elif report.skipped:
-                state.update(outcome="xfailed" if xfail else "skipped",
-                             detail=report.wasxfail if xfail else skip_reason(report))
-            else:
+            elif report.when == "call":
                 state.update(outcome="xpassed" if xfail else "passed")
         elif report.when == "teardown" and report.failed and state["outcome"] in (None, "passed", "xpassed"):
             state.update(outcome="error", detail="in teardown: " + failure_line(report))
