@@ -34,7 +34,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat
+.PHONY: patched-crates snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-serve clean python.wasm wasipy compat
 
 all: python.wasm wasipy
 
@@ -62,7 +62,7 @@ patched-crates:
 # is the same interpreter initialised at every start (a hash secret per run).
 # Both ship without the `name` section (function names, 3 MB): a trap's backtrace then shows
 # function numbers.
-python.wasm: toolchain wasmtime binaryen patched-crates
+python.wasm: toolchain wasmtime binaryen c-toolchain patched-crates
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
 	@# Only when cargo built something new: every snapshot draws another hash secret.
 	@if [ ! -f python.wasm ] || [ $(WASM_OUT) -nt python-fresh.wasm ]; then \
@@ -82,6 +82,12 @@ snapshot: binaryen
 
 binaryen:
 	@command -v wasm-opt >/dev/null || { apt-get update -qq && apt-get install -y -qq binaryen; }
+
+# C for wasm32-wasip1, from Debian: libsqlite3-sys compiles SQLite with it for `_sqlite3`
+# (.cargo/config.toml sets CC and CFLAGS for the target).
+C_TOOLCHAIN := clang lld wasi-libc libclang-rt-14-dev-wasm32
+c-toolchain:
+	@dpkg -s $(C_TOOLCHAIN) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(C_TOOLCHAIN); }
 
 # The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
 wasipy: python.wasm patched-crates
