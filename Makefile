@@ -25,8 +25,9 @@ WASMI    := $(shell command -v wasmi 2>/dev/null || echo $(HOME)/.cargo/bin/wasm
 NODE     := $(shell command -v node 2>/dev/null || echo node)
 # wasmi interprets: ~2 s to start python.wasm, up to a minute for the heaviest cases. It runs the
 # cases that cover what differs between hosts (the command line and exit statuses, files and
-# grants, clocks, environment, randomness, stdin/stdout, errno values), not the stdlib sweep.
-WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)
+# grants, clocks, environment, randomness, stdin/stdout, errno values, SQLite's files and locks),
+# not the stdlib sweep.
+WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)|^sqlite/(written_|outside_the_grants|missing_directory|memory_database|uri_mode_ro|wal_falls|a_wal_database|two_connections|committed_before|an_interrupted)
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
