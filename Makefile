@@ -123,9 +123,10 @@ test-hosts: python.wasm wasmi
 	NODE=$(NODE) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host node
 	WASMI=$(WASMI) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host wasmi -k '$(WASMI_CASES)'
 
-# wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/).
+# wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/); the
+# host's python3 checks the databases the runs leave (its sqlite3 is the host's SQLite).
 host-test: wasipy
-	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm $(HOST_CARGO) test --locked --release -p wasipy
+	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm WASIPY_HOST_PYTHON=$(HOST_PYTHON) $(HOST_CARGO) test --locked --release -p wasipy
 
 # Regenerate the expected files (CPython's output for CPython cases), then review `git diff`.
 bless: python.wasm wasmtime
