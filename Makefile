@@ -138,10 +138,14 @@ bench: bench-suite bench-serve
 # The untuned baseline (Cargo.toml's `stock` profile) is built here, not by `make`: ~6 min clean.
 STOCK_WASM := target/$(WASM_TARGET)/stock/python.wasm
 
-bench-suite: wasipy wasmtime patched-crates
+bench-suite: wasipy wasmtime c-toolchain patched-crates
 	$(CARGO) build --locked --profile stock --target $(WASM_TARGET) --bin python
 	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --stock-wasm $(STOCK_WASM) \
 	  --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
+
+# Only the sqlite section of bench-suite: python.wasm against native python3, no stock build.
+bench-sqlite: python.wasm wasmtime
+	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --only sqlite
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
