@@ -180,13 +180,18 @@ class AdaptingFinder(importlib.abc.MetaPathFinder):
         else:
             return None
         exec_module = spec.loader.exec_module
+        if getattr(exec_module, "adapts", False):
+            # A loader shared by many modules (the frozen importer) adapts what it runs already:
+            # wrapping it once more per adapted module would nest every later import that deep.
+            return spec
 
         def exec_adapted(module):
-            if name in NEEDS_MODULE_ANNOTATIONS:
+            if module.__name__ in NEEDS_MODULE_ANNOTATIONS:
                 module.__dict__.setdefault("__annotations__", {})
             exec_module(module)
             adapt_module(module)
 
+        exec_adapted.adapts = True
         spec.loader.exec_module = exec_adapted
         return spec
 
