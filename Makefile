@@ -25,8 +25,9 @@ WASMI    := $(shell command -v wasmi 2>/dev/null || echo $(HOME)/.cargo/bin/wasm
 NODE     := $(shell command -v node 2>/dev/null || echo node)
 # wasmi interprets: ~2 s to start python.wasm, up to a minute for the heaviest cases. It runs the
 # cases that cover what differs between hosts (the command line and exit statuses, files and
-# grants, clocks, environment, randomness, stdin/stdout, errno values), not the stdlib sweep.
-WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)
+# grants, clocks, environment, randomness, stdin/stdout, errno values, SQLite's files and locks),
+# not the stdlib sweep.
+WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)|^sqlite/(written_|outside_the_grants|missing_directory|memory_database|uri_mode_ro|wal_falls|a_wal_database|two_connections|committed_before|an_interrupted)
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
@@ -34,7 +35,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates snapshot binaryen all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-size bench-serve clean python.wasm wasipy compat realworld
+.PHONY: patched-crates snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-serve clean python.wasm wasipy compat realworld
 
 all: python.wasm wasipy
 
@@ -62,7 +63,7 @@ patched-crates:
 # is the same interpreter initialised at every start (a hash secret per run).
 # Both ship without the `name` section (function names, 3 MB): a trap's backtrace then shows
 # function numbers.
-python.wasm: toolchain wasmtime binaryen patched-crates
+python.wasm: toolchain wasmtime binaryen c-toolchain patched-crates
 	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) --bin python
 	@# Only when cargo built something new: every snapshot draws another hash secret.
 	@if [ ! -f python.wasm ] || [ $(WASM_OUT) -nt python-fresh.wasm ]; then \
@@ -82,6 +83,12 @@ snapshot: binaryen
 
 binaryen:
 	@command -v wasm-opt >/dev/null || { apt-get update -qq && apt-get install -y -qq binaryen; }
+
+# C for wasm32-wasip1, from Debian: libsqlite3-sys compiles SQLite with it for `_sqlite3`
+# (.cargo/config.toml sets CC and CFLAGS for the target).
+C_TOOLCHAIN := clang lld wasi-libc libclang-rt-14-dev-wasm32
+c-toolchain:
+	@dpkg -s $(C_TOOLCHAIN) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $(C_TOOLCHAIN); }
 
 # The sandbox runner, at target/release/wasipy, with the python.wasm it runs beside it.
 wasipy: python.wasm patched-crates
@@ -123,9 +130,10 @@ test-hosts: python.wasm wasmi
 	NODE=$(NODE) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host node
 	WASMI=$(WASMI) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host wasmi -k '$(WASMI_CASES)'
 
-# wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/).
+# wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/); the
+# host's python3 checks the databases the runs leave (its sqlite3 is the host's SQLite).
 host-test: wasipy
-	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm $(HOST_CARGO) test --locked --release -p wasipy
+	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm WASIPY_HOST_PYTHON=$(HOST_PYTHON) $(HOST_CARGO) test --locked --release -p wasipy
 
 # Regenerate the expected files (CPython's output for CPython cases), then review `git diff`.
 bless: python.wasm wasmtime
@@ -137,10 +145,14 @@ bench: bench-suite bench-serve
 # The untuned baseline (Cargo.toml's `stock` profile) is built here, not by `make`: ~6 min clean.
 STOCK_WASM := target/$(WASM_TARGET)/stock/python.wasm
 
-bench-suite: wasipy wasmtime patched-crates
+bench-suite: wasipy wasmtime c-toolchain patched-crates
 	$(CARGO) build --locked --profile stock --target $(WASM_TARGET) --bin python
 	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --stock-wasm $(STOCK_WASM) \
 	  --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
+
+# Only the sqlite section of bench-suite: python.wasm against native python3, no stock build.
+bench-sqlite: python.wasm wasmtime
+	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --only sqlite
 
 bench-size: python.wasm
 	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \

@@ -15,6 +15,9 @@ no fat LTO, 16 codegen units, no wasm-opt, no snapshot).
 - compile: `compile()` and `ast.parse` of generated modules of 2000/4000/8000 statements
   (bench/compile/scaling.py, in-process, fastest of 3) under python.wasm and native python3: ms,
   the ratio, and the growth per doubling of the source (about 2x when the time is linear).
+- sqlite: bench/sqlite/workload.py (in-process, fastest of 3): 100 000 rows inserted in one
+  transaction into a database file in a granted directory, an index made, indexed lookups and full
+  scans, under python.wasm (precompiled) and native python3: ms and the ratio per phase.
 - size: each build raw and gzip -9.
 - memory: peak linear memory (wasipy run --json) for `-c pass` and for one workload.
 
@@ -122,6 +125,26 @@ def compile_scaling(args, scratch):
         print(f"  {row:24} " + " | ".join(cells) + f" | growth {growth:.1f}x (native {native_growth:.1f}x)")
 
 
+def sqlite(args, scratch):
+    script = HERE / "sqlite"
+    native_dir, wasm_dir = scratch / "sqlite-native", scratch / "sqlite-wasm"
+    native_dir.mkdir()
+    wasm_dir.mkdir()
+    native = json.loads(subprocess.run([args.python, str(script / "workload.py"), str(native_dir)], cwd=scratch,
+                                       check=True, capture_output=True, text=True).stdout)
+    # Without RUST_BACKTRACE: with it, wasmtime captures a backtrace for every WASI call that fails,
+    # and SQLite's check for a hot journal before each read transaction is such a call (a stat of
+    # the missing `-journal`): ~100 us more per statement outside a transaction.
+    env = {k: v for k, v in os.environ.items() if k not in ("RUST_BACKTRACE", "RUST_LIB_BACKTRACE")}
+    wasm = json.loads(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{script}::/bench",
+                                      "--dir", f"{wasm_dir}::/db", str(precompiled("python.wasm", scratch)),
+                                      "/bench/workload.py", "/db"],
+                                     cwd=scratch, env=env, check=True, capture_output=True, text=True).stdout)
+    print("sqlite (a database file in a granted directory; in-process, fastest of 3; ms, ratio to native)")
+    for phase, seconds in wasm.items():
+        print(f"  {phase:38} native {native[phase] * 1000:7.1f} ms | python.wasm {seconds * 1000:7.1f} ms {seconds / native[phase]:5.2f}x")
+
+
 def size(args):
     print("size")
     for label, path in builds(args).items():
@@ -143,6 +166,16 @@ def memory(args, scratch):
         print(f"  {name:20} {report['peak_memory_bytes'] / 2**20:7.1f} MiB")
 
 
+SECTIONS = {
+    "startup": startup,
+    "throughput": throughput,
+    "compile": compile_scaling,
+    "sqlite": sqlite,
+    "size": lambda args, scratch: size(args),
+    "memory": memory,
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python-wasm", required=True)
@@ -151,6 +184,7 @@ def main():
     parser.add_argument("--fresh-wasm", help="python-fresh.wasm, the build without the snapshot")
     parser.add_argument("--stock-wasm", help="a build without our tuning, for the throughput baseline")
     parser.add_argument("--wasipy", help="the wasipy binary, for its start-up and the memory section")
+    parser.add_argument("--only", choices=list(SECTIONS), action="append", help="run only this section (repeatable)")
     args = parser.parse_args()
     args.python_wasm = str(Path(args.python_wasm).resolve())
     args.fresh_wasm = args.fresh_wasm and str(Path(args.fresh_wasm).resolve())
@@ -161,11 +195,9 @@ def main():
         for label, path in builds(args).items():
             subprocess.run([args.wasmtime, "compile", "-o", str(precompiled(label, scratch)), path], check=True)
         print(f"machine: {os.cpu_count()} cores; native: {args.python}")
-        startup(args, scratch)
-        throughput(args, scratch)
-        compile_scaling(args, scratch)
-        size(args)
-        memory(args, scratch)
+        for name, section in SECTIONS.items():
+            if not args.only or name in args.only:
+                section(args, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

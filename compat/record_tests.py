@@ -19,6 +19,7 @@ usage: record_tests.py test.<module> <outcomes.jsonl> [<skip file: one test id a
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import json
 import sys
 import time
@@ -45,6 +46,8 @@ REMOVED_IN_314 = {
     "logging": {"_acquireLock": "_lock.acquire", "_releaseLock": "_lock.release"},
     # 3.14 split it by result type; the datetime one keeps the signature.
     "_strptime": {"_strptime_datetime": "_strptime_datetime_datetime"},
+    # 3.14 removed the pysqlite version (deprecated in 3.12); test_sqlite3 prints it at import.
+    "sqlite3": {"version": None, "version_info": None},
 }
 
 # (module, class, old attribute, new attribute): instance attributes 3.13 renamed.
@@ -73,6 +76,14 @@ ABSENT_MODULES = {
     "smtpd": "the module was removed in Python 3.12",
     "multiprocessing": "python.wasm has no multiprocessing: WASI has no processes",
 }
+
+# Test modules that import only C's integer limits from CPython's `_testcapi`, which RustPython does
+# not have: for them alone (others import `_testcapi` for C-API tests, and skip when it is absent),
+# a `_testcapi` of those limits, whose values are C's on every platform CPython supports.
+C_LIMITS = {"INT_MAX": 2**31 - 1, "INT_MIN": -2**31, "UINT_MAX": 2**32 - 1,
+            "LLONG_MAX": 2**63 - 1, "LLONG_MIN": -2**63, "ULLONG_MAX": 2**64 - 1}
+NEEDS_C_LIMITS = {"test.test_sqlite3"}  # test_dbapi: INT_MAX, ULLONG_MAX
+
 
 # Modules 3.14 moved, under the same contract: the 3.11 name is given the new module.
 MOVED_MODULES_314 = {
@@ -169,20 +180,29 @@ class AdaptingFinder(importlib.abc.MetaPathFinder):
         else:
             return None
         exec_module = spec.loader.exec_module
+        if getattr(exec_module, "adapts", False):
+            # A loader shared by many modules (the frozen importer) adapts what it runs already:
+            # wrapping it once more per adapted module would nest every later import that deep.
+            return spec
 
         def exec_adapted(module):
-            if name in NEEDS_MODULE_ANNOTATIONS:
+            if module.__name__ in NEEDS_MODULE_ANNOTATIONS:
                 module.__dict__.setdefault("__annotations__", {})
             exec_module(module)
             adapt_module(module)
 
+        exec_adapted.adapts = True
         spec.loader.exec_module = exec_adapted
         return spec
 
 
-def adapt_to_314():
+def adapt_to_314(test_module):
     if sys.version_info < (3, 12):
         return  # the reference interpreter runs its own test package as it is
+    if test_module in NEEDS_C_LIMITS and importlib.util.find_spec("_testcapi") is None:
+        limits = types.ModuleType("_testcapi", "C's integer limits only (compat/record_tests.py)")
+        vars(limits).update(C_LIMITS)
+        sys.modules["_testcapi"] = limits
     for name in ABSENT_MODULES:
         try:
             importlib.import_module(name)
@@ -326,7 +346,7 @@ def main():
 
     # As regrtest without -u: tests that need a resource (network, cpu, largefile, ...) skip.
     test.support.use_resources = []
-    adapt_to_314()
+    adapt_to_314(module)
     with open(outcomes_path, "a", encoding="utf-8") as outcomes:
         try:
             importlib.import_module(module)

@@ -54,6 +54,7 @@ impl Python {
         native.push(crate::wasi_module::module_def(&builder.ctx));
         native.push(crate::devnull::module_def(&builder.ctx));
         native.push(crate::pickle_scan::module_def(&builder.ctx));
+        native.push(crate::sqlite::module_def(&builder.ctx));
         let module_search_paths = config.pythonpath.clone();
         let executable = config.executable.clone();
         let interpreter = builder

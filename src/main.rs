@@ -10,6 +10,7 @@ mod interpreter;
 mod pickle_scan;
 mod run;
 mod snapshot;
+mod sqlite;
 mod wasi_module;
 
 use config::Action;

@@ -18,8 +18,10 @@ compare the last line (the exception) and the exit status.
 
 A case may also ask that a second run print a different stdout (`runs_differ = true`), plant host
 symlinks (`symlinks = { name = target }`), give `stdout_contains`/`stderr_contains` (a text the stream must hold), `tty = true`
-(stdin and stdout on a terminal, through `script`) and `check` (Python run on the
-host afterwards, with `d` the case's host directory, to prove what the guest left on disk).
+(stdin and stdout on a terminal, through `script`), `setup` (Python run on the host before the
+case, with `d` the case's host directory, for what `files` cannot hold: a database the host wrote)
+and `check` (Python run on the host afterwards, with `d` again, to prove what the guest left on
+disk).
 
 A case runs the pre-initialised python.wasm unless it says `interpreter = "fresh"`: then it runs
 python-fresh.wasm (beside it), the same interpreter initialised at every start. A case may ask
@@ -123,6 +125,8 @@ def populate(case, host_dir):
         path.write_text(content)
     for name, target in case.get("symlinks", {}).items():
         (host_dir / name).symlink_to(target)
+    if "setup" in case:
+        exec(case["setup"], {"d": host_dir, "Path": Path})
 
 
 def run(cmd, stdin, cwd):

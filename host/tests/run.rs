@@ -314,3 +314,87 @@ fn fifty_runs_in_a_row_leave_nothing_behind() {
     let fds = std::fs::read_dir("/proc/self/fd").unwrap().count();
     assert!(fds < 64, "{fds} descriptors open");
 }
+
+/// Runs `code` under the host's own Python (`WASIPY_HOST_PYTHON`, set by the Makefile, else
+/// `python3`) with `args`, and returns what it printed: the host's sqlite3 reading what a run left.
+fn host_python(code: &str, args: &[&Path]) -> String {
+    let python = std::env::var_os("WASIPY_HOST_PYTHON").unwrap_or_else(|| "python3".into());
+    let output = Command::new(&python).arg("-c").arg(code).args(args).output().unwrap();
+    assert!(output.status.success(), "the host's python failed:\n{}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn a_timeout_in_the_middle_of_a_write_transaction_keeps_every_earlier_commit() {
+    let host = common::tempdir();
+    // Twenty committed batches, then one transaction that never ends: a tiny page cache makes it
+    // spill into the database file early, with the rollback journal that undoes it beside it.
+    let script = r#"
+import sqlite3
+con = sqlite3.connect('/work/app.db')
+con.execute('pragma cache_size = 5')
+con.execute('create table t (batch integer, n integer, payload text)')
+for batch in range(20):
+    con.executemany('insert into t values (?, ?, ?)', ((batch, n, 'committed') for n in range(500)))
+    con.commit()
+    print('committed', batch, flush=True)
+con.execute("insert into t values (99, 0, 'never committed')")
+rounds = 0
+while True:
+    con.execute('update t set payload = ?', (f'round {rounds}',))
+    if rounds == 0:
+        print('in the middle of a write', flush=True)
+    rounds += 1
+"#;
+    let output = run(&["--dir", &dir_arg(host.path(), "::/work"), "--timeout", "10s", "-c", script]);
+    let printed = stdout(&output);
+    assert_eq!(output.status.code(), Some(131), "{printed}{}", stderr(&output));
+    assert!(printed.contains("committed 19\nin the middle of a write\n"), "the run did not reach the open transaction:\n{printed}");
+    assert!(host.path().join("app.db-journal").exists(), "no journal of the open transaction on the host");
+    // The host's sqlite3 rolls the journal back: every commit, nothing of the transaction left open.
+    let check = r#"
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+print(con.execute('pragma integrity_check').fetchone()[0])
+for row in con.execute('select batch, count(*), min(payload), max(payload) from t group by batch'):
+    print(*row)
+"#;
+    let db = host.path().join("app.db");
+    let report = host_python(check, &[&db]);
+    let expected: String = std::iter::once("ok\n".to_owned()).chain((0..20).map(|b| format!("{b} 500 committed committed\n"))).collect();
+    assert_eq!(report, expected);
+    assert!(!host.path().join("app.db-journal").exists(), "the host's sqlite3 did not roll the journal back");
+}
+
+#[test]
+fn a_database_in_a_read_only_grant_is_read_and_refuses_writes() {
+    let host = common::tempdir();
+    let db = host.path().join("ro.db");
+    host_python("import sqlite3, sys\ncon = sqlite3.connect(sys.argv[1])\ncon.execute('create table t (x)')\ncon.execute(\"insert into t values ('from the host')\")\ncon.commit()", &[&db]);
+    let before = std::fs::read(&db).unwrap();
+    let code = r#"
+import sqlite3
+con = sqlite3.connect('/work/ro.db')
+print(con.execute('select x from t').fetchall())
+for sql in ("insert into t values ('from python.wasm')", 'create table u (y)'):
+    try:
+        con.execute(sql)
+        print('allowed')
+    except sqlite3.OperationalError as e:
+        print(type(e).__name__, e)
+try:
+    sqlite3.connect('/work/new.db').execute('create table t (x)')
+except sqlite3.OperationalError as e:
+    print(type(e).__name__, e)
+"#;
+    let output = run(&["--dir", &dir_arg(host.path(), "::/work:ro"), "-c", code]);
+    assert_eq!(
+        stdout(&output),
+        "[('from the host',)]\nOperationalError attempt to write a readonly database\n\
+         OperationalError attempt to write a readonly database\nOperationalError unable to open database file\n",
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database changed in a read-only grant");
+    assert_eq!(std::fs::read_dir(host.path()).unwrap().count(), 1, "the run left a file in a read-only grant");
+}

@@ -28,6 +28,8 @@ REGISTRY = {
     "zoneinfo._tzpath": "zoneinfo:complete",  # the search path CPython is built with
     "multiprocessing.process": "multiprocessing:complete",  # imports; starting a process is refused
     "asyncio.selector_events": "asyncio:complete",  # an event loop without a self-pipe
+    "_sqlite3": "sqlite3:install",  # SQLite's VFS with the locks and randomness WASI lacks
+    "sqlite3.dbapi2": "sqlite3:complete_connect",  # a database outside the grants says so
     "_pickle": "_wasipy_pickle:guard",  # the native unpickler, guarded against bad input
     "_pytest.capture": "pytest:complete_capture",  # pytest's fd capture as sys capture (no dup)
     "_pytest.faulthandler": "pytest:complete_faulthandler",  # on stderr itself (no dup)
