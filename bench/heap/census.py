@@ -79,12 +79,13 @@ class Heap:
         # What python-fresh.wasm's data reaches is the static data; the heap follows it.
         self.static_end = max(offset + len(data) for offset, data in data_segments(fresh_wasm))
         start = (self.static_end + 15) & ~15
-        for first in range(start - 64, start + 65536, 8):
-            chunks = self.walk(first)
-            if chunks is not None:
-                break
-        else:
+        # dlmalloc's first chunk is a few words past the heap's (aligned) start: the start whose
+        # walk is consistent to the end of memory, through the most chunks, is it.
+        walks = [(first, self.walk(first)) for first in range(start - 64, start + 65536, 8)]
+        walks = [(first, chunks) for first, chunks in walks if chunks is not None]
+        if not walks:
             raise SystemExit("census: no dlmalloc heap found after the static data")
+        first, chunks = max(walks, key=lambda walk: len(walk[1]))
         self.first = first
         self.in_use = {p + 8: size for p, size, used in chunks if used}  # user address -> chunk size
         self.free = [(p, size) for p, size, used in chunks if not used]
@@ -99,6 +100,10 @@ class Heap:
             head = struct.unpack_from("<I", self.memory, p + 4)[0]
             size = head & ~7
             if size < 16 or p + size > self.end + (1 << 20):
+                return None
+            # Each chunk says whether the one before it is in use: a walk from a wrong start soon
+            # contradicts that (and dlmalloc never leaves two free chunks side by side).
+            if chunks and bool(head & 1) != chunks[-1][2]:
                 return None
             chunks.append((p, size, bool(head & 2)))
             p += size
