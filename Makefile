@@ -35,7 +35,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-serve clean python.wasm wasipy compat realworld
+.PHONY: patched-crates snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
 
 all: python.wasm wasipy
 
@@ -155,8 +155,14 @@ bench-sqlite: python.wasm wasmtime
 	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --only sqlite
 
 bench-size: python.wasm
-	@raw=$$(stat -c %s python.wasm); gz=$$(gzip -9 -c python.wasm | wc -c); \
-	awk -v raw=$$raw -v gz=$$gz 'BEGIN { printf "python.wasm: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", raw, raw / 1e6, gz, gz / 1e6 }'
+	@for wasm in python.wasm python-fresh.wasm; do \
+	  raw=$$(stat -c %s $$wasm); gz=$$(gzip -9 -c $$wasm | wc -c); \
+	  awk -v wasm=$$wasm -v raw=$$raw -v gz=$$gz 'BEGIN { printf "%s: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", wasm, raw, raw / 1e6, gz, gz / 1e6 }'; \
+	done
+
+# What the snapshot's heap holds, by kind and by module (bench/heap/census.py).
+bench-heap: python.wasm wasmtime
+	$(HOST_PYTHON) bench/heap/census.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --wasmtime $(WASMTIME)
 
 # Per-request latency and throughput: wasipy serve against native python3 as CGI, side by side, for a
 # hello app and for the Flask app of examples/web/flask (from its app snapshot; pip fetches Flask).

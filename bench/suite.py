@@ -125,6 +125,18 @@ def compile_scaling(args, scratch):
         print(f"  {row:24} " + " | ".join(cells) + f" | growth {growth:.1f}x (native {native_growth:.1f}x)")
 
 
+def cold_imports(args, scratch):
+    script = HERE / "imports"
+    native = json.loads(subprocess.run([args.python, str(script / "cold.py")], cwd=scratch, check=True,
+                                       capture_output=True, text=True).stdout)
+    wasm = json.loads(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{script}::/bench",
+                                      str(precompiled("python.wasm", scratch)), "/bench/cold.py"],
+                                     cwd=scratch, check=True, capture_output=True, text=True).stdout)
+    print("cold imports (stdlib modules the snapshot does not hold, imported again each round; fastest of 5)")
+    print(f"  {len(wasm) - 1} modules: native {native['all'] * 1000:6.1f} ms | python.wasm {wasm['all'] * 1000:6.1f} ms "
+          f"{wasm['all'] / native['all']:5.2f}x")
+
+
 def sqlite(args, scratch):
     script = HERE / "sqlite"
     native_dir, wasm_dir = scratch / "sqlite-native", scratch / "sqlite-wasm"
@@ -170,6 +182,7 @@ SECTIONS = {
     "startup": startup,
     "throughput": throughput,
     "compile": compile_scaling,
+    "imports": cold_imports,
     "sqlite": sqlite,
     "size": lambda args, scratch: size(args),
     "memory": memory,

@@ -9,13 +9,9 @@ use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyStr, PyTuple, PyT
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::convert::TryFromObject;
-use rustpython_vm::frozen::FrozenLib;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::types::PyComparisonOp;
 use rustpython_vm::{AsObject, Interpreter, PyObjectRef, PyRef, PyResult, Settings, VirtualMachine};
-
-/// The trimmed stdlib and our own modules, compiled by build.rs.
-static FROZEN_STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.frozen"));
 
 /// A Python exception that ended a run mode.
 pub type Exception = PyBaseExceptionRef;
@@ -48,7 +44,8 @@ pub struct Python {
 impl Python {
     /// Builds the interpreter: native modules, the frozen stdlib, and the settings from `config`.
     pub fn new(config: &Config) -> Self {
-        let stdlib = FrozenLib::from_ref(FROZEN_STDLIB);
+        crate::frozen_stdlib::install_decoder();
+        let stdlib = crate::frozen_stdlib::stdlib();
         let builder = Interpreter::builder(settings(config));
         let mut native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
         native.push(crate::wasi_module::module_def(&builder.ctx));

@@ -6,6 +6,7 @@ mod capabilities;
 mod cli;
 mod config;
 mod devnull;
+mod frozen_stdlib;
 mod interpreter;
 mod pickle_scan;
 mod run;
