@@ -109,13 +109,18 @@ def throughput(args, scratch):
         print(f"  geometric mean, {label:12} {geomean:.2f}x native python3's time")
 
 
+def native_and_wasm(args, scratch, directory, script):
+    """The JSON `script` (in `directory`) prints under native python3 and under python.wasm."""
+    native = subprocess.run([args.python, str(directory / script)], cwd=scratch, check=True,
+                            capture_output=True, text=True).stdout
+    wasm = subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{directory}::/bench",
+                           str(precompiled("python.wasm", scratch)), f"/bench/{script}"],
+                          cwd=scratch, check=True, capture_output=True, text=True).stdout
+    return json.loads(native), json.loads(wasm)
+
+
 def compile_scaling(args, scratch):
-    script = HERE / "compile"
-    native = json.loads(subprocess.run([args.python, str(script / "scaling.py")], cwd=scratch, check=True,
-                                       capture_output=True, text=True).stdout)
-    wasm = json.loads(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{script}::/bench",
-                                      str(precompiled("python.wasm", scratch)), "/bench/scaling.py"],
-                                     cwd=scratch, check=True, capture_output=True, text=True).stdout)
+    native, wasm = native_and_wasm(args, scratch, HERE / "compile", "scaling.py")
     print("compile (in-process, fastest of 3; ms per source size, ratio to native, growth per doubling)")
     for row, times in wasm.items():
         sizes = list(times)
@@ -126,12 +131,7 @@ def compile_scaling(args, scratch):
 
 
 def cold_imports(args, scratch):
-    script = HERE / "imports"
-    native = json.loads(subprocess.run([args.python, str(script / "cold.py")], cwd=scratch, check=True,
-                                       capture_output=True, text=True).stdout)
-    wasm = json.loads(subprocess.run([args.wasmtime, "run", "--allow-precompiled", "--dir", f"{script}::/bench",
-                                      str(precompiled("python.wasm", scratch)), "/bench/cold.py"],
-                                     cwd=scratch, check=True, capture_output=True, text=True).stdout)
+    native, wasm = native_and_wasm(args, scratch, HERE / "imports", "cold.py")
     print("cold imports (stdlib modules the snapshot does not hold, imported again each round; fastest of 5)")
     print(f"  {len(wasm) - 1} modules: native {native['all'] * 1000:6.1f} ms | python.wasm {wasm['all'] * 1000:6.1f} ms "
           f"{wasm['all'] / native['all']:5.2f}x")

@@ -19,7 +19,6 @@ import json
 import os
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -180,29 +179,26 @@ def main():
     print(f"heap: {megabytes(in_use)} in {len(heap.in_use)} chunks in use; {megabytes(free)} free "
           f"in {len(heap.free)} chunks, {megabytes(free_stored)} of it not zero")
 
-    by_kind = collections.Counter()
-    for user, size in heap.in_use.items():
-        by_kind[kind.get(user, "(no object leads there)")] += size
-    print(f"\nby kind (each object's chunk and the buffers it leads to, allocator headers included):")
-    print("| kind | bytes | share of the heap |\n|---|---:|---:|")
-    for name, size in by_kind.most_common(args.rows):
-        print(f"| {name} | {size} | {100 * size / heap_bytes:.1f}% |")
-    rest = by_kind.most_common()[args.rows:]
-    print(f"| {len(rest)} other kinds | {sum(size for _, size in rest)} | "
-          f"{100 * sum(size for _, size in rest) / heap_bytes:.1f}% |")
-    print(f"| (free) | {free} | {100 * free / heap_bytes:.1f}% |")
+    print_table("kind", "each object's chunk and the buffers it leads to, allocator headers included",
+                heap, kind, "(no object leads there)", args.rows, free)
+    print_table("module", "what it reached first, in the snapshot's import order, and what that leads to",
+                heap, module_of, "(no module leads there: the VM's own)", args.rows)
 
-    by_module = collections.Counter()
-    for user, size in heap.in_use.items():
-        by_module[module_of.get(user, "(no module leads there: the VM's own)")] += size
-    print(f"\nby module (what it reached first, in the snapshot's import order, and what that leads to):")
-    print("| module | bytes | share of the heap |\n|---|---:|---:|")
-    for name, size in by_module.most_common(args.rows):
-        print(f"| {name} | {size} | {100 * size / heap_bytes:.1f}% |")
-    rest = by_module.most_common()[args.rows:]
-    print(f"| {len(rest)} other modules | {sum(size for _, size in rest)} | "
-          f"{100 * sum(size for _, size in rest) / heap_bytes:.1f}% |")
 
+def print_table(column, title, heap, label, unlabelled, rows, free=None):
+    """The in-use bytes of `heap` by `label` (chunk -> name), as a Markdown table of `rows` rows."""
+    heap_bytes = heap.end - heap.first
+    totals = collections.Counter()
+    for user, size in heap.in_use.items():
+        totals[label.get(user, unlabelled)] += size
+    print(f"\nby {column} ({title}):")
+    print(f"| {column} | bytes | share of the heap |\n|---|---:|---:|")
+    for name, size in totals.most_common(rows):
+        print(f"| {name} | {size} | {100 * size / heap_bytes:.1f}% |")
+    rest = sum(size for _, size in totals.most_common()[rows:])
+    print(f"| {len(totals) - min(rows, len(totals))} other {column}s | {rest} | {100 * rest / heap_bytes:.1f}% |")
+    if free is not None:
+        print(f"| (free) | {free} | {100 * free / heap_bytes:.1f}% |")
 
 if __name__ == "__main__":
     main()
