@@ -1,6 +1,6 @@
 //! The frozen stdlib's bytes and how the VM reads them. build.rs writes each module's marshal data
 //! zstd-compressed with a dictionary it trained on all of them (3.5 MB, where the VM's own lz4
-//! takes 5.9 MB); `install_decoder` hands the VM the decoder for them (patch
+//! takes 5.9 MB); `stdlib` hands the VM the decoder for them with them (patch
 //! rustpython-compiler-core/0002). The VM's own frozen modules stay lz4 and are not ours to read.
 
 use rustpython_vm::frozen::{EMBEDDER_DECODER, FrozenLib};
@@ -21,14 +21,11 @@ thread_local! {
     static DECODER: RefCell<Option<Decompressor<'static>>> = const { RefCell::new(None) };
 }
 
+/// The frozen modules, for the interpreter about to be built; the VM is given `decode` first.
 pub fn stdlib() -> &'static FrozenLib {
-    FrozenLib::from_ref(STDLIB)
-}
-
-/// Gives the VM `decode`; before the first interpreter is built, the only time it is written.
-pub fn install_decoder() {
     // SAFETY: one thread, and no interpreter (no reader) exists yet or it is the same value again.
     unsafe { EMBEDDER_DECODER = Some(decode) };
+    FrozenLib::from_ref(STDLIB)
 }
 
 /// The marshal data of one of our frozen modules, or None for a code object we did not write.

@@ -44,7 +44,6 @@ pub struct Python {
 impl Python {
     /// Builds the interpreter: native modules, the frozen stdlib, and the settings from `config`.
     pub fn new(config: &Config) -> Self {
-        crate::frozen_stdlib::install_decoder();
         let stdlib = crate::frozen_stdlib::stdlib();
         let builder = Interpreter::builder(settings(config));
         let mut native = rustpython_stdlib::stdlib_module_defs(&builder.ctx);
