@@ -159,6 +159,8 @@ bench-size: python.wasm
 	  raw=$$(stat -c %s $$wasm); gz=$$(gzip -9 -c $$wasm | wc -c); \
 	  awk -v wasm=$$wasm -v raw=$$raw -v gz=$$gz 'BEGIN { printf "%s: %d bytes raw (%.1f MB), %d bytes gzip -9 (%.1f MB)\n", wasm, raw, raw / 1e6, gz, gz / 1e6 }'; \
 	done
+	@# The code and static data by crate, from the link map of the bin cargo built last.
+	@$(HOST_PYTHON) bench/size/by_crate.py $$(ls -t target/$(WASM_TARGET)/$(PROFILE)/build/wasipy-python-*/out/python.map | head -n1)
 
 # What the snapshot's heap holds, by kind and by module (bench/heap/census.py).
 bench-heap: python.wasm wasmtime

@@ -34,6 +34,9 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-zstack-size={shadow_stack}");
         // The snapshot's init function (src/snapshot.rs), called by `wasmtime wizer` at build time.
         println!("cargo:rustc-link-arg-bins=--export=wasipy_initialize");
+        // Where each function and static landed, by name: `make bench-size` sums them by crate.
+        let out_dir = std::env::var("OUT_DIR").unwrap();
+        println!("cargo:rustc-link-arg-bins=-Map={out_dir}/python.map");
     }
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let manifest_path = manifest_dir.join("Lib/MANIFEST");
