@@ -17,7 +17,8 @@ import sys
 # what a traceback, `-m` and the REPL need, and the stdlib most scripts and web handlers use.
 # `site` is imported at build time as CPython imports it at start-up, and what it looks for in the
 # host is looked for again in the run's (`_refresh_site`). Not listed: modules that record the
-# build's host at import with no way to refresh it (`logging` keeps its start time).
+# build's host at import with no way to refresh it (`logging` keeps its start time), and `base64`,
+# the one that earned least for its bytes (0.9 ms to import, 0.1 MB of the heap: bench/README.md).
 PRELOADED = (
     "site", "encodings.utf_8", "encodings.latin_1", "encodings.ascii", "io", "abc", "os", "stat",
     "posixpath", "genericpath", "codecs", "_collections_abc", "warnings", "traceback",
@@ -25,7 +26,7 @@ PRELOADED = (
     "types", "enum", "functools", "operator", "collections", "collections.abc", "itertools",
     "keyword", "reprlib", "re", "copy", "copyreg", "weakref", "contextlib", "string", "struct",
     "math", "random", "bisect", "heapq", "json", "datetime", "time", "dataclasses", "typing",
-    "textwrap", "fnmatch", "glob", "pathlib", "shutil", "base64", "binascii", "hashlib",
+    "textwrap", "fnmatch", "glob", "pathlib", "shutil", "binascii", "hashlib",
     "argparse", "urllib.parse", "wsgiref.handlers", "wasipy_cgi",
 )
 
