@@ -27,7 +27,7 @@ NODE     := $(shell command -v node 2>/dev/null || echo node)
 # cases that cover what differs between hosts (the command line and exit statuses, files and
 # grants, clocks, environment, randomness, stdin/stdout, errno values, SQLite's files and locks),
 # not the stdlib sweep.
-WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_is_refused|time_zone_is)|^sqlite/(written_|outside_the_grants|missing_directory|memory_database|uri_mode_ro|wal_falls|a_wal_database|two_connections|committed_before|an_interrupted)
+WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabilities/(dot_dot|absolute_path|host_symlink|no_grant|missing_file|wasi_module|environment_is|files_written|sleep_really|two_runs_differ_in_urandom|getpid|os_exit)|^environment/(isolated|pythonhashseed)|^stdlib/(platform_is_wasi|no_preopened)|^snapshot/(argv_and|environ_is|random_differs|pythonhashseed_gives|dash_r_draws|time_zone_is)|^sqlite/(written_|outside_the_grants|missing_directory|memory_database|uri_mode_ro|wal_falls|a_wal_database|two_connections|committed_before|an_interrupted)
 
 # The native host is mostly wasmtime and Cranelift: whole-program LTO would cost its build many
 # minutes for nothing that shows (the guest's hot code is JIT output), so it builds without it.
@@ -35,7 +35,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
+.PHONY: patched-crates patch-headers snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
 
 all: python.wasm wasipy
 
@@ -99,7 +99,11 @@ wasipy: python.wasm patched-crates
 run: python.wasm wasmtime
 	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
 
-test: unit-test wasi-test host-test test-hosts
+test: unit-test patch-headers wasi-test host-test test-hosts
+
+# Every case the patches' headers and the README's table of patches name exists.
+patch-headers:
+	$(HOST_PYTHON) wasi-tests/patch_headers.py
 
 # The command line's and capability layer's unit tests, natively (they need no interpreter).
 unit-test: toolchain patched-crates
@@ -125,6 +129,7 @@ compat: python.wasm wasmtime
 realworld: python.wasm wasmtime
 	$(HOST_PYTHON) realworld/run.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON) $(SUITES)
 	$(HOST_PYTHON) realworld/quickstarts.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON)
+	$(HOST_PYTHON) realworld/apps.py --python-wasm python.wasm --wasmtime $(WASMTIME) --native $(HOST_PYTHON)
 
 # The same cases on the other hosts: all of them on Node's node:wasi, a subset on wasmi.
 test-hosts: python.wasm wasmi

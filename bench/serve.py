@@ -2,16 +2,18 @@
 `wasipy serve` (a fresh python.wasm instance per request) and native python3 run as a CGI process
 per request (the stdlib's CGIHTTPRequestHandler, which forks and execs python3 for each request).
 
-Two apps: a hello-WSGI app (python.wasm's own snapshot holds all it imports), and the Flask app of
-examples/web/flask, served three ways: from its app snapshot (`wasipy snapshot`, cut here), from
-python.wasm (which imports Flask at every request), and by native python3 as CGI. Flask and its
-dependencies are installed by pip from PyPI (pinned, examples/web/flask/requirements.txt) into a
-cache outside the repository, `$WASIPY_BENCH_CACHE` or ~/.cache/wasipy-bench.
+Three apps: a hello-WSGI app (python.wasm's own snapshot holds all it imports), and the Flask app
+of examples/web/flask and the Django app of examples/web/django, each served three ways: from its
+app snapshot (`wasipy snapshot`, cut here), from python.wasm (which imports the framework at every
+request), and by native python3 as CGI. The frameworks and their dependencies are installed by pip
+from PyPI (pinned, the app's requirements.txt) into a cache outside the repository,
+`$WASIPY_BENCH_CACHE` or ~/.cache/wasipy-bench.
 
     python3 bench/serve.py --wasipy target/release/wasipy [--requests 200] [--slow-requests 24]
 """
 
 import argparse
+import collections
 import hashlib
 import http.client
 import shutil
@@ -55,7 +57,17 @@ server.serve_forever()
 
 
 REPOSITORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-FLASK_APP = os.path.join(REPOSITORY, "examples", "web", "flask")
+
+# A framework's example app: its directory, how `wasipy snapshot` prepares it, the name of its
+# native CGI script (one its own modules do not have: the script's directory comes first on
+# sys.path).
+WebApp = collections.namedtuple("WebApp", "title directory cut script")
+APPS = {
+    "flask": WebApp("the Flask app of examples/web/flask, GET / (a Jinja template)",
+                    os.path.join(REPOSITORY, "examples", "web", "flask"), ["--init", "warm.py"], "shop.py"),
+    "django": WebApp("the Django app of examples/web/django, GET / (a template)",
+                     os.path.join(REPOSITORY, "examples", "web", "django"), ["--preload", "django,shop.wsgi"], "cgi.py"),
+}
 
 
 def start_wasipy(wasipy, grants, handler, python_wasm=None):
@@ -165,58 +177,60 @@ def hello(args, scratch):
                 process.wait()
 
 
-def flask_site(python, cache):
-    """Flask and its dependencies from PyPI, pinned, installed once into the cache."""
-    with open(os.path.join(FLASK_APP, "requirements.txt"), "rb") as f:
+def app_site(python, cache, app):
+    """The app's framework and its dependencies from PyPI, pinned, installed once into the cache."""
+    with open(os.path.join(app.directory, "requirements.txt"), "rb") as f:
         requirements = f.read()
-    site = os.path.join(cache, "flask-site-" + hashlib.sha256(requirements).hexdigest()[:12])
+    name = os.path.basename(app.directory)
+    site = os.path.join(cache, f"{name}-site-" + hashlib.sha256(requirements).hexdigest()[:12])
     if not os.path.isdir(site):
         partial = site + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
         # pip compiles the packages for native python3 (its bytecode cache); python.wasm ignores that.
-        # (The CGI script is not named flask.py: its directory comes first on sys.path.)
         subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                        "--target", partial, "-r", os.path.join(FLASK_APP, "requirements.txt")],
+                        "--target", partial, "-r", os.path.join(app.directory, "requirements.txt")],
                        check=True, env={**os.environ, "PIP_ROOT_USER_ACTION": "ignore"})
         os.rename(partial, site)
     return site
 
 
-def flask(args, scratch):
+def web_app(args, scratch, app):
     cache = os.environ.get("WASIPY_BENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "wasipy-bench")
     os.makedirs(cache, exist_ok=True)
-    site = flask_site(args.python, cache)
-    grants = ["--dir", f"{FLASK_APP}::/app:ro", "--dir", f"{site}::/site:ro", "--env", "PYTHONPATH=/site"]
-    handler = os.path.join(FLASK_APP, "handler.py")
+    site = app_site(args.python, cache, app)
+    grants = ["--dir", f"{app.directory}::/app:ro", "--dir", f"{site}::/site:ro", "--env", "PYTHONPATH=/site:/app"]
+    handler = os.path.join(app.directory, "handler.py")
+    cut_options = [os.path.join(app.directory, option) if option.endswith(".py") else option for option in app.cut]
     with tempfile.TemporaryDirectory(dir=scratch) as work:
-        snapshot = os.path.join(work, "flask-app.wasm")
+        snapshot = os.path.join(work, "app.wasm")
         started = time.perf_counter()
-        subprocess.run([args.wasipy, "snapshot", *grants, "--init", os.path.join(FLASK_APP, "warm.py"), "-o", snapshot],
+        subprocess.run([args.wasipy, "snapshot", *grants, *cut_options, "-o", snapshot],
                        check=True, stderr=subprocess.DEVNULL)
         cut = time.perf_counter() - started
-        print(f"serve: the Flask app of examples/web/flask, GET / (a Jinja template) (ms; req/s); "
+        print(f"serve: {app.title} (ms; req/s); "
               f"app snapshot cut and compiled in {cut:.1f} s, {os.path.getsize(snapshot) / 1e6:.1f} MB")
         # Native python3 gets its bytecode cache, as a deployed CGI app has: a copy of the app,
         # compiled, and no PYTHONDONTWRITEBYTECODE from this environment.
         native_root, native_app = os.path.join(work, "native"), os.path.join(work, "native-app")
-        shutil.copytree(FLASK_APP, native_app, ignore=shutil.ignore_patterns("site", "*.wasm"))
+        shutil.copytree(app.directory, native_app, ignore=shutil.ignore_patterns("site", "*.wasm"))
         subprocess.run([args.python, "-m", "compileall", "-q", native_app], check=True)
         native_environ = {"PYTHONPATH": f"{site}:{native_app}", "PYTHONDONTWRITEBYTECODE": ""}
         servers = [
             start_wasipy(args.wasipy, grants, handler, snapshot),
             start_wasipy(args.wasipy, grants, handler),
-            start_native(args.python, native_root, "shop.py", open(handler).read(), native_environ),
+            start_native(args.python, native_root, app.script, open(handler).read(), native_environ),
         ]
         (_, snapshot_port), (_, plain_port), (_, native_port) = servers
         try:
             # The native answer is the reference: python.wasm's must be the same page, whose links
             # natively start with the CGI script's name (SCRIPT_NAME).
             answers = []
-            for port, path in ((native_port, "/cgi-bin/shop.py/"), (snapshot_port, "/"), (plain_port, "/")):
+            native_path = f"/cgi-bin/{app.script}/"
+            for port, path in ((native_port, native_path), (snapshot_port, "/"), (plain_port, "/")):
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 connection.request("GET", path)
                 answers.append(connection.getresponse().read())
-            native_page, expected = answers[0], answers[0].replace(b"/cgi-bin/shop.py", b"")
+            native_page, expected = answers[0], answers[0].replace(native_path[:-1].encode(), b"")
             if answers[1:] != [expected, expected]:
                 raise RuntimeError(f"the pages differ: {answers!r}")
             for _ in range(5):
@@ -225,7 +239,7 @@ def flask(args, scratch):
             rows = measure("", [
                 (names[0], snapshot_port, "/", expected, None),
                 (names[1], plain_port, "/", expected, args.slow_requests),
-                (names[2], native_port, "/cgi-bin/shop.py/", native_page, args.slow_requests),
+                (names[2], native_port, native_path, native_page, args.slow_requests),
             ], args.requests)
             print_ratio("ratio app snapshot / python.wasm", rows, names[0], names[1])
             print_ratio("ratio app snapshot / python3", rows, names[0], names[2])
@@ -241,17 +255,18 @@ def main():
     parser.add_argument("--python", default=sys.executable, help="native python3 (the real binary, not a shim)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--slow-requests", type=int, default=24,
-                        help="requests per row for the Flask app from python.wasm and python3 (~1 s each)")
-    parser.add_argument("--only", choices=("hello", "flask"), help="one app only")
+                        help="requests per row for the framework apps from python.wasm and python3 (~1 s each)")
+    parser.add_argument("--only", choices=("hello", *APPS), help="one app only")
     args = parser.parse_args()
 
     # Under target/, not /tmp: a CGI server execs its scripts, and /tmp may be mounted noexec.
     scratch = os.path.join(REPOSITORY, "target")
     os.makedirs(scratch, exist_ok=True)
-    if args.only != "flask":
+    if args.only in (None, "hello"):
         hello(args, scratch)
-    if args.only != "hello":
-        flask(args, scratch)
+    for name, app in APPS.items():
+        if args.only in (None, name):
+            web_app(args, scratch, app)
 
 
 if __name__ == "__main__":

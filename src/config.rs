@@ -70,7 +70,7 @@ pub struct Config {
     /// `PYTHONHASHSEED=N` (None: no seed asked for; `Some(0)`: randomisation off).
     pub hash_seed: Option<u32>,
     /// `-R` or `PYTHONHASHSEED=random`: the run asks for a hash secret drawn for it alone, which a
-    /// pre-initialised python.wasm cannot give (see `snapshot.rs`).
+    /// pre-initialised python.wasm gives by building its interpreter afresh (see `snapshot.rs`).
     pub per_run_hash_secret: bool,
     pub stdio_encoding: Option<String>,
     pub stdio_errors: Option<String>,
@@ -188,7 +188,9 @@ fn build(
         None => (None, None),
     };
 
+    // CPython: `-R` clears `use_hash_seed`, so it wins over a PYTHONHASHSEED=N.
     let hash_seed = match env("PYTHONHASHSEED") {
+        _ if cl.hash_randomization => None,
         Some("random") | None => None,
         Some(v) => v.parse::<u32>().ok(),
     };

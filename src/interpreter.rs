@@ -42,6 +42,12 @@ pub struct Python {
 }
 
 impl Python {
+    /// Draws the hash secret again before a fresh interpreter is built in a process restored from
+    /// a snapshot, whose secret was drawn when the snapshot was cut: `seed`, or at random.
+    pub fn redraw_hash_secret(seed: Option<u32>) {
+        rustpython_vm::redraw_hash_secret(seed);
+    }
+
     /// Builds the interpreter: native modules, the frozen stdlib, and the settings from `config`.
     pub fn new(config: &Config) -> Self {
         let stdlib = crate::frozen_stdlib::stdlib();

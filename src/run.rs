@@ -12,11 +12,6 @@ pub fn run(config: &Config) -> u32 {
     let (python, resumed) = match snapshot::start(config) {
         Start::Resumed(python) => (python, true),
         Start::Fresh(python) => (python, false),
-        Start::Refused(message) => {
-            // CPython exits 1 when its configuration cannot be applied (Py_ExitStatusException).
-            eprintln!("{}: {message}", config.program_name);
-            return 1;
-        }
     };
     let finalization = if resumed { Finalization::Quick } else { Finalization::Full };
     python.run(finalization, |session| run_python(session, config, resumed))

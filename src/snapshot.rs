@@ -128,8 +128,6 @@ pub enum Start {
     Resumed(Python),
     /// Built for this run.
     Fresh(Python),
-    /// The run asks for something no interpreter in this process can give: the message says what.
-    Refused(String),
 }
 
 /// The interpreter for `config`: the snapshot's when there is one and `config` builds the same
@@ -138,8 +136,13 @@ pub fn start(config: &Config) -> Start {
     let Some(snapshot) = SNAPSHOT.with(|snapshot| snapshot.borrow_mut().take()) else {
         return Start::Fresh(Python::new(config));
     };
-    if let Some(refusal) = hash_secret_refusal(config, &snapshot.config) {
-        return Start::Refused(refusal);
+    if wants_another_hash_secret(config, &snapshot.config) {
+        // Every string and dict in the snapshot was hashed with the secret drawn when it was cut.
+        // python.wasm carries the whole interpreter: this run builds it afresh with the secret it
+        // asks for (as python-fresh.wasm does at every start), the snapshot's left untouched.
+        std::mem::forget(snapshot.python);
+        Python::redraw_hash_secret(config.hash_seed);
+        return Start::Fresh(Python::new(config));
     }
     // A run that asks for no seed takes the snapshot's secret, whatever it was cut with.
     let mut wanted = config.interpreter_part();
@@ -153,22 +156,8 @@ pub fn start(config: &Config) -> Start {
     Start::Resumed(snapshot.python)
 }
 
-/// The hash secret is drawn once per process, before the snapshot is taken, and every string and
-/// dict in the snapshot was hashed with it: it cannot change at restore, nor for a fresh
-/// interpreter in the same process. A run that asks for another one is refused, not misled.
-fn hash_secret_refusal(config: &Config, snapshot: &Config) -> Option<String> {
-    let fix = "run python-fresh.wasm (the same interpreter, initialised at every start)";
-    if config.per_run_hash_secret {
-        return Some(format!(
-            "cannot draw a hash secret for this run (-R or PYTHONHASHSEED=random): this python.wasm \
-             is pre-initialised, with a hash secret drawn when it was built; {fix}"
-        ));
-    }
-    match config.hash_seed {
-        Some(seed) if Some(seed) != snapshot.hash_seed => Some(format!(
-            "cannot use PYTHONHASHSEED={seed}: this python.wasm is pre-initialised, with a hash secret \
-             fixed when it was built; {fix}, or cut a snapshot with `make snapshot PYTHONHASHSEED={seed}`"
-        )),
-        _ => None,
-    }
+/// Whether the run asks for a hash secret other than the snapshot's: one of its own (`-R`,
+/// `PYTHONHASHSEED=random`) or a seed the snapshot was not cut with.
+fn wants_another_hash_secret(config: &Config, snapshot: &Config) -> bool {
+    config.per_run_hash_secret || config.hash_seed.is_some_and(|seed| Some(seed) != snapshot.hash_seed)
 }

@@ -75,16 +75,11 @@ impl LimitOptions {
         Limits { timeout: self.timeout, fuel: None, memory: self.memory, max_output: self.max_output }
     }
 
-    /// python.wasm, compiled (or from the cache), ready to run. A run given `PYTHONHASHSEED` (tox
-    /// sets one on every run) asks for a hash secret of its own, which a pre-initialised
-    /// python.wasm cannot take (its secret was fixed when it was cut): unless `--python-wasm`
-    /// names the module, python-fresh.wasm beside python.wasm runs instead, where it is.
-    pub fn load_sandbox(&self, fuel_metering: bool, interleave: bool, env: &[(String, String)]) -> Result<Sandbox, String> {
-        let mut python_wasm = grants::python_wasm_path(self.python_wasm.as_deref())?;
-        let fresh = python_wasm.with_file_name("python-fresh.wasm");
-        if self.python_wasm.is_none() && env.iter().any(|(name, _)| name == "PYTHONHASHSEED") && fresh.is_file() {
-            python_wasm = fresh;
-        }
+    /// python.wasm, compiled (or from the cache), ready to run. (A run given `PYTHONHASHSEED`, as
+    /// tox sets on every run, needs nothing else: python.wasm builds its interpreter afresh for
+    /// a secret other than its snapshot's.)
+    pub fn load_sandbox(&self, fuel_metering: bool, interleave: bool) -> Result<Sandbox, String> {
+        let python_wasm = grants::python_wasm_path(self.python_wasm.as_deref())?;
         Sandbox::load(&python_wasm, grants::cache_dir().as_deref(), fuel_metering, interleave)
             .map_err(|e| format!("cannot load {}: {e:#}", python_wasm.display()))
     }

@@ -52,7 +52,7 @@ impl RunCommand {
         let mut argv = vec!["python".to_owned()];
         argv.extend(guest_python_args(&self.python_args, &dirs)?);
         let limits = Limits { fuel: self.fuel, ..self.limits.limits() };
-        let sandbox = self.limits.load_sandbox(limits.fuel.is_some(), false, &env)?;
+        let sandbox = self.limits.load_sandbox(limits.fuel.is_some(), false)?;
 
         let (out_sink, err_sink) = if self.json { (Sink::Capture, Sink::Capture) } else { (Sink::HostStdout, Sink::HostStderr) };
         let stdout = CappedOutput::new(out_sink, limits.max_output);

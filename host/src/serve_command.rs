@@ -85,7 +85,7 @@ impl ServeCommand {
         routes.sort_by_key(|route| std::cmp::Reverse(route.prefix.len()));
         let mut limits = self.limits.limits();
         limits.timeout = Some(limits.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        let sandbox = self.limits.load_sandbox(false, true, &env)?;
+        let sandbox = self.limits.load_sandbox(false, true)?;
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

@@ -155,9 +155,9 @@ fn only_granted_environment_variables_are_visible() {
 
 #[test]
 fn a_hash_seed_from_tox_is_honoured() {
-    // tox sets PYTHONHASHSEED on every run; the pre-initialised python.wasm cannot take a secret of
-    // its own, so wasipy runs python-fresh.wasm: the same seed gives the same hashes, another seed
-    // other hashes, and the flag says randomised, as in CPython.
+    // tox sets PYTHONHASHSEED on every run; python.wasm builds its interpreter afresh for a secret
+    // other than its snapshot's: the same seed gives the same hashes, another seed other hashes,
+    // and the flag says randomised, as in CPython.
     let code = "import sys; print(hash('abc'), hash(b'abc'), sys.flags.hash_randomization)";
     let with_seed = |seed: &str| {
         let output = run(&["--env", &format!("PYTHONHASHSEED={seed}"), "-c", code]);
