@@ -12,8 +12,9 @@ json.loads), the deepest level reached under wasmtime's defaults and the recursi
 least `max-wasm-stack` that runs 200 levels, less the least that runs 100, over 100).
 
 --guards: for each native recursion over deeply nested data (json, repr, pickle, marshal,
-comparison, deepcopy, `__str__`), the least `max-wasm-stack` with which it ends cleanly (a result
-or RecursionError) rather than a trap; each must need less than the default, with room to spare.
+comparison, deepcopy, `__str__`), the least `max-wasm-stack` with which it ends cleanly (a result,
+RecursionError, or marshal's ValueError) rather than a trap; each must need less than the default,
+with room to spare.
 """
 import subprocess
 import sys
@@ -62,7 +63,8 @@ def outcome(wasm, code, stack=None):
     last = next((line for line in reversed(lines) if "Error" in line), lines[-1])
     if "call stack exhausted" in r.stderr:
         return False, "trap"
-    return "RecursionError" in last, last[:60]
+    # marshal stops deep nesting with ValueError (CPython: "object too deeply nested to marshal").
+    return "RecursionError" in last or "too deeply nested" in last, last[:60]
 
 
 def least_stack(wasm, code, lo=16 * 1024, hi=16 * 1024 * 1024):

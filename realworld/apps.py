@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real applications that start deep in imports, under python.wasm and natively: the Django app of
 examples/web/django answering requests as a CGI handler (status, headers and body the same, byte
-for byte), and packages whose import nests modules deeply (redis). Part of `make realworld`.
+for byte), packages whose import nests modules deeply (redis), and a linter that reads the
+tokenizer's every field (pycodestyle on a file with docstrings). Part of `make realworld`.
 
     apps.py --python-wasm python.wasm [--wasmtime wasmtime] [--native python3]
 
@@ -17,12 +18,40 @@ import difflib
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DJANGO_APP = REPOSITORY / "examples" / "web" / "django"
 REDIS = ["redis==8.1.0"]
+PYCODESTYLE = ["pycodestyle==2.15.0"]
+
+# A module with docstrings and multi-line strings, clean under pycodestyle's defaults but for two
+# long lines: its report must be CPython's (python.wasm's tokenizer once gave a multi-line string
+# only its first line, and pycodestyle reported W391 on every docstring).
+LINTED = '''"""A module docstring
+spanning lines.
+"""
+
+
+def f(x):
+    """One line."""
+    text = """a
+b"""
+    return x + len(text)  # a comment long enough to pass the limit of seventy-nine characters
+
+
+class C:
+    """A class.
+
+    With a paragraph.
+    """
+
+    def m(self):
+        return f\'\'\'{self!r}
+\'\'\' + "a string that makes this line longer than pycodestyle's default limit allows"
+'''
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "wasipy" / "realworld" / "apps"
 
 # CGI variables every request carries (a server sets them: wsgiref and wasipy_cgi read them).
@@ -132,7 +161,12 @@ def main():
         site = redis_site if "redis" in name else django_site
         native, wasm = native_and_wasm(options, site, None, ["-c", code], {}, None)
         compare(name, native, wasm, failed)
-    total = len(REQUESTS) + len(IMPORTS)
+    lint_site = site_dir("pycodestyle", PYCODESTYLE)
+    with tempfile.TemporaryDirectory(prefix="apps-") as work:
+        (Path(work) / "linted.py").write_text(LINTED)
+        native, wasm = native_and_wasm(options, lint_site, Path(work), ["-m", "pycodestyle", str(Path(work) / "linted.py")], {}, None)
+        compare("pycodestyle on a file with docstrings", native, (wasm[0], wasm[1].replace("/app/", f"{work}/"), wasm[2]), failed)
+    total = len(REQUESTS) + len(IMPORTS) + 1
     print(f"apps: {total - len(failed)} of {total} give CPython's output")
     return 1 if failed else 0
 

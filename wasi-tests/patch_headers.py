@@ -60,12 +60,13 @@ def missing(file, name, names):
 
 
 def readme_table():
-    """{patch path: text of its row} from the README's table of patches."""
+    """{patch path: its case cell} from the README's table of patches."""
     rows = {}
     for line in (ROOT / "README.md").read_text().splitlines():
         match = re.match(r"\| `((?:rustpython|[\w-]+)[\w-]*/\d{4}-[\w-]+)` \|(.*)", line)
         if match:
-            rows[match.group(1)] = match.group(2)
+            # The last cell: the case column (the others may name patches, `stdlib/0006`).
+            rows[match.group(1)] = match.group(2).rstrip(" |").rsplit("|", 1)[-1]
     return rows
 
 

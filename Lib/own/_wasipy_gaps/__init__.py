@@ -17,7 +17,7 @@ REGISTRY = {
     "sys": "version:complete",  # sys.version spelled as CPython spells a pre-release (not `sys.py`: a
     # submodule named sys would be this package's `sys` attribute, shadowing the module)
     "_imp": "imp:complete",  # import_fresh_module keeps the frozen stdlib importable
-    "_signal": "signal:add_numbers",  # the signal numbers, for handlers code installs
+    "_signal": "signal:complete_native",  # the numbers; handlers recorded, never called
     "signal": "signal:complete",  # what WASI lacks says why
     "_thread": "thread:complete",  # no thread starts; locks, RLock and local work for one thread
     "time": "time:complete",  # local time under TZ, zone attributes, CPU-time fallbacks

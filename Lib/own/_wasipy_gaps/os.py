@@ -220,7 +220,9 @@ def flush_open_files():
     # Text layers first: flushing one pushes its text into the binary buffer below it.
     for kind in (io.TextIOWrapper, (io.BufferedWriter, io.BufferedRandom)):
         for obj in live:
-            if isinstance(obj, kind):
+            # The object's own type, not isinstance(): that asks a proxy for its `__class__`
+            # (Django's LazySettings raises ImproperlyConfigured when nothing configured it).
+            if issubclass(type(obj), kind):
                 try:
                     if not obj.closed:
                         obj.flush()
