@@ -66,7 +66,7 @@ APPS = {
     "flask": WebApp("the Flask app of examples/web/flask, GET / (a Jinja template)",
                     os.path.join(REPOSITORY, "examples", "web", "flask"), ["--init", "warm.py"], "shop.py"),
     "django": WebApp("the Django app of examples/web/django, GET / (a template)",
-                     os.path.join(REPOSITORY, "examples", "web", "django"), ["--preload", "django,shop.wsgi"], "cgi.py"),
+                     os.path.join(REPOSITORY, "examples", "web", "django"), ["--preload", "django,shop.warm"], "cgi.py"),
 }
 
 
