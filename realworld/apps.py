@@ -19,8 +19,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
+
+from quickstarts import pinned_site
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DJANGO_APP = REPOSITORY / "examples" / "web" / "django"
@@ -80,27 +81,7 @@ def requirements(path):
 
 def site_dir(name, wheels):
     """The pinned wheels, downloaded once and unpacked into a site directory of their own."""
-    site = CACHE / f"site-{name}"
-    stamp = site / ".wheels"
-    if stamp.exists() and stamp.read_text() == "\n".join(wheels):
-        return site
-    downloads = CACHE / "wheels"
-    downloads.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps", "-d", str(downloads), *wheels],
-        check=True,
-    )
-    site.mkdir(parents=True, exist_ok=True)
-    for requirement in wheels:
-        project, version = requirement.split("==")
-        prefix = f"{project.replace('-', '_').lower()}-{version}-"
-        found = [w for w in downloads.glob("*.whl") if w.name.lower().startswith(prefix)]
-        if not found:
-            sys.exit(f"apps.py: no wheel downloaded for {requirement}")
-        with zipfile.ZipFile(found[0]) as wheel:
-            wheel.extractall(site)
-    stamp.write_text("\n".join(wheels))
-    return site
+    return pinned_site(CACHE / f"site-{name}", wheels)
 
 
 def run(cmd, env, stdin):

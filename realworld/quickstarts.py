@@ -117,26 +117,31 @@ ENV = {"COLUMNS": "72", "LINES": "24", "TERM": "xterm-256color"}
 
 def site_dir():
     """The pinned wheels, downloaded once and unpacked into one site directory."""
-    site = CACHE / "site"
+    return pinned_site(CACHE / "site", WHEELS)
+
+
+def pinned_site(site, wheels):
+    """`wheels` (name==version), downloaded once by pip into `site`'s sibling `wheels/` and
+    unpacked into `site`; again only when the list changes."""
     stamp = site / ".wheels"
-    if stamp.exists() and stamp.read_text() == "\n".join(WHEELS):
+    if stamp.exists() and stamp.read_text() == "\n".join(wheels):
         return site
-    wheels = CACHE / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
+    downloads = site.parent / "wheels"
+    downloads.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps", "-d", str(wheels), *WHEELS],
+        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps", "-d", str(downloads), *wheels],
         check=True,
     )
     site.mkdir(parents=True, exist_ok=True)
-    for requirement in WHEELS:
+    for requirement in wheels:
         name, version = requirement.split("==")
         prefix = f"{name.replace('-', '_').lower()}-{version}-"
-        found = [w for w in wheels.glob("*.whl") if w.name.lower().startswith(prefix)]
+        found = [w for w in downloads.glob("*.whl") if w.name.lower().startswith(prefix)]
         if not found:
-            sys.exit(f"quickstarts.py: no wheel downloaded for {requirement}")
+            sys.exit(f"{Path(sys.argv[0]).name}: no wheel downloaded for {requirement}")
         with zipfile.ZipFile(found[0]) as wheel:
             wheel.extractall(site)
-    stamp.write_text("\n".join(WHEELS))
+    stamp.write_text("\n".join(wheels))
     return site
 
 
