@@ -13,7 +13,6 @@ PYTHONPATH: the machine's own site-packages stay out). Exit status: 0 when every
 CPython's output, 1 otherwise (the differences printed).
 """
 
-import argparse
 import difflib
 import os
 import subprocess
@@ -21,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from quickstarts import pinned_site
+from quickstarts import parse_options, pinned_site
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DJANGO_APP = REPOSITORY / "examples" / "web" / "django"
@@ -126,11 +125,7 @@ def compare(name, native, wasm, failed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python-wasm", required=True)
-    parser.add_argument("--wasmtime", default="wasmtime")
-    parser.add_argument("--native", default=sys.executable)
-    options = parser.parse_args()
+    options = parse_options(__doc__)
     failed = []
     django_site = site_dir("django", requirements(DJANGO_APP / "requirements.txt"))
     for name, method, path, query, body in REQUESTS:

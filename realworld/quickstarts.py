@@ -153,12 +153,17 @@ def run(cmd, env, stdin, cwd):
     return proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_options(doc):
+    """The command line realworld's side-by-side scripts share: the interpreter, the host, native."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--python-wasm", required=True)
     parser.add_argument("--wasmtime", default="wasmtime")
     parser.add_argument("--native", default=sys.executable)
-    options = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    options = parse_options(__doc__)
     python_wasm = os.path.abspath(options.python_wasm)  # each example runs in a directory of its own
     site = site_dir()
     failed = []
