@@ -136,21 +136,19 @@ pub fn start(config: &Config) -> Start {
     let Some(snapshot) = SNAPSHOT.with(|snapshot| snapshot.borrow_mut().take()) else {
         return Start::Fresh(Python::new(config));
     };
-    if wants_another_hash_secret(config, &snapshot.config) {
-        // Every string and dict in the snapshot was hashed with the secret drawn when it was cut.
-        // python.wasm carries the whole interpreter: this run builds it afresh with the secret it
-        // asks for (as python-fresh.wasm does at every start), the snapshot's left untouched.
-        std::mem::forget(snapshot.python);
-        Python::redraw_hash_secret(config.hash_seed);
-        return Start::Fresh(Python::new(config));
-    }
+    let another_secret = wants_another_hash_secret(config, &snapshot.config);
     // A run that asks for no seed takes the snapshot's secret, whatever it was cut with.
     let mut wanted = config.interpreter_part();
     wanted.hash_seed = snapshot.config.hash_seed;
-    if wanted != snapshot.config.interpreter_part() {
-        // Another configuration (-I, -S, -X, -W, -O, PYTHON* variables…): build its interpreter.
-        // The snapshot's is left as it is: dropping it would run its finalisers for nothing.
+    if another_secret || wanted != snapshot.config.interpreter_part() {
+        // Another configuration (-I, -S, -X, -W, -O, PYTHON* variables…) or another hash secret
+        // (every string and dict in the snapshot was hashed with the cut's): python.wasm carries
+        // the whole interpreter, so this run builds it afresh, as python-fresh.wasm does. The
+        // snapshot's is left as it is: dropping it would run its finalisers for nothing.
         std::mem::forget(snapshot.python);
+        if another_secret {
+            Python::redraw_hash_secret(config.hash_seed);
+        }
         return Start::Fresh(Python::new(config));
     }
     Start::Resumed(snapshot.python)
