@@ -194,9 +194,16 @@ def app_site(python, cache, app):
     return site
 
 
-def web_app(args, scratch, app):
+def bench_cache():
+    """Where the benchmarks keep what they download (never the repository): $WASIPY_BENCH_CACHE or
+    ~/.cache/wasipy-bench."""
     cache = os.environ.get("WASIPY_BENCH_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "wasipy-bench")
     os.makedirs(cache, exist_ok=True)
+    return cache
+
+
+def web_app(args, scratch, app):
+    cache = bench_cache()
     site = app_site(args.python, cache, app)
     grants = ["--dir", f"{app.directory}::/app:ro", "--dir", f"{site}::/site:ro", "--env", "PYTHONPATH=/site:/app"]
     handler = os.path.join(app.directory, "handler.py")

