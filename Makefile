@@ -6,8 +6,9 @@
 RUST_TOOLCHAIN   := 1.97.0
 WASM_TARGET      := wasm32-wasip1
 WASMTIME_VERSION := 50.0.1
-# Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12).
-WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line
+# Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12), and
+# `wasmtime serve` for the wasi:http component (`serve`, `component-model`, and `component-model-async`, without which wasmtime-cli 50.0.1's `serve` does not compile).
+WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line,serve,component-model,component-model-async
 
 # binaryen's wasm-opt (Debian's, 108): the wasm features python.wasm uses, which every host supports.
 WASM_OPT := wasm-opt --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
@@ -35,9 +36,9 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: patched-crates patch-headers snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
+.PHONY: python-http.wasm python-http-core.wasm patched-crates patch-headers snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
 
-all: python.wasm wasipy
+all: python.wasm wasipy python-http.wasm
 
 toolchain:
 	@if ! rustup toolchain list | grep -q '^$(RUST_TOOLCHAIN)-'; then \
@@ -47,9 +48,9 @@ toolchain:
 	fi
 
 wasmtime: toolchain
-	@if [ "$$($(WASMTIME) --version 2>/dev/null)" != "wasmtime $(WASMTIME_VERSION)" ]; then \
+	@if [ "$$($(WASMTIME) --version 2>/dev/null)" != "wasmtime $(WASMTIME_VERSION)" ] || ! $(WASMTIME) serve --help >/dev/null 2>&1; then \
 	  $(CARGO) install wasmtime-cli --version $(WASMTIME_VERSION) --locked --no-default-features \
-	    --features $(WASMTIME_FEATURES); \
+	    --features $(WASMTIME_FEATURES) --force; \
 	fi
 
 # The pinned crates.io sources of the crates we patch (patches/<crate>/), with the patches applied,
@@ -82,6 +83,25 @@ snapshot: binaryen
 	$(WASM_OPT) --memory-packing python-snapshot.wasm -o python.wasm
 	rm -f python-snapshot.wasm
 
+# python-http.wasm, the wasi:http/proxy component (component/): the same interpreter, serving one
+# request per instance. Its core module (python-http-core.wasm, what `wasipy snapshot --component`
+# cuts app components from) is built and optimised as python-fresh.wasm is; python-http.wasm is it
+# pre-initialised with the common stdlib and no app (every request gets a 500 saying so).
+HTTP_CORE_OUT := target/$(WASM_TARGET)/$(PROFILE)/wasipy_python_http.wasm
+python-http-core.wasm: toolchain binaryen c-toolchain patched-crates
+	$(CARGO) build --locked --profile $(PROFILE) --target $(WASM_TARGET) -p wasipy-python-http
+	@if [ ! -f python-http-core.wasm ] || [ $(HTTP_CORE_OUT) -nt python-http-core.wasm ]; then \
+	  echo "$(WASM_OPT) -O2 --strip-debug --strip-producers $(HTTP_CORE_OUT) -o python-http-core.wasm"; \
+	  $(WASM_OPT) -O2 --strip-debug --strip-producers $(HTTP_CORE_OUT) -o python-http-core.wasm; \
+	fi
+
+python-http.wasm: python-http-core.wasm wasipy
+	cp python-http-core.wasm target/release/
+	@if [ ! -f python-http.wasm ] || [ python-http-core.wasm -nt python-http.wasm ]; then \
+	  echo "target/release/wasipy snapshot --component -o python-http.wasm"; \
+	  target/release/wasipy snapshot --component -o python-http.wasm; \
+	fi
+
 binaryen:
 	@command -v wasm-opt >/dev/null || { apt-get update -qq && apt-get install -y -qq binaryen; }
 
@@ -96,7 +116,7 @@ wasipy: python.wasm patched-crates
 	$(HOST_CARGO) build --locked --release -p wasipy
 	cp python.wasm python-fresh.wasm target/release/
 
-run: python.wasm wasmtime
+run: all wasmtime
 	$(WASMTIME) run --dir examples::/examples python.wasm /examples/demo.py wasipy
 
 test: unit-test patch-headers wasi-test host-test test-hosts
@@ -105,9 +125,10 @@ test: unit-test patch-headers wasi-test host-test test-hosts
 patch-headers:
 	$(HOST_PYTHON) wasi-tests/patch_headers.py
 
-# The command line's and capability layer's unit tests, natively (they need no interpreter).
+# The unit tests of the command line and configuration (config/) and of the capability rules,
+# natively (they need no interpreter).
 unit-test: toolchain patched-crates
-	$(CARGO) test --locked --manifest-path wasi-tests/unit/Cargo.toml -q
+	$(CARGO) test --locked -p wasipy-config -p wasipy-unit-tests -q
 
 wasi-test: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
@@ -137,9 +158,11 @@ test-hosts: python.wasm wasmi
 	WASMI=$(WASMI) $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm --host wasmi -k '$(WASMI_CASES)'
 
 # wasipy's own unit tests, then the real binary running the real python.wasm (host/tests/); the
-# host's python3 checks the databases the runs leave (its sqlite3 is the host's SQLite).
-host-test: wasipy
-	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm WASIPY_HOST_PYTHON=$(HOST_PYTHON) $(HOST_CARGO) test --locked --release -p wasipy
+# host's python3 checks the databases the runs leave (its sqlite3 is the host's SQLite). The
+# component's tests cut an app from python-http-core.wasm and serve it with `wasmtime serve`.
+host-test: wasipy python-http.wasm wasmtime
+	WASIPY_PYTHON_WASM=$(CURDIR)/python.wasm WASIPY_PYTHON_HTTP_WASM=$(CURDIR)/python-http.wasm WASMTIME=$(WASMTIME) \
+	  WASIPY_HOST_PYTHON=$(HOST_PYTHON) $(HOST_CARGO) test --locked --release -p wasipy
 
 # Regenerate the expected files (CPython's output for CPython cases), then review `git diff`.
 bless: python.wasm wasmtime
@@ -175,9 +198,10 @@ bench-heap: python.wasm wasmtime
 	$(HOST_PYTHON) bench/heap/census.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --wasmtime $(WASMTIME)
 
 # Per-request latency and throughput: wasipy serve against native python3 as CGI, side by side, for a
-# hello app and for the Flask app of examples/web/flask (from its app snapshot; pip fetches Flask).
-bench-serve: wasipy
-	$(HOST_PYTHON) bench/serve.py --wasipy target/release/wasipy --python $(HOST_PYTHON)
+# hello app and for the Flask app of examples/web/flask (from its app snapshot; pip fetches Flask),
+# which `wasmtime serve` also serves from its component snapshot.
+bench-serve: wasipy python-http.wasm wasmtime
+	$(HOST_PYTHON) bench/serve.py --wasipy target/release/wasipy --wasmtime $(WASMTIME) --python $(HOST_PYTHON)
 
 clean:
 	$(CARGO) clean

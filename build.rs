@@ -32,6 +32,8 @@ fn main() {
     let shadow_stack = std::env::var("WASIPY_SHADOW_STACK").ok().and_then(|v| v.parse().ok()).unwrap_or(SHADOW_STACK_BYTES);
     if std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
         println!("cargo:rustc-link-arg-bins=-zstack-size={shadow_stack}");
+        // The component's core module (component/build.rs) is linked with the same stack.
+        println!("cargo:shadow_stack_bytes={shadow_stack}");
         // The snapshot's init function (src/snapshot.rs), called by `wasmtime wizer` at build time.
         println!("cargo:rustc-link-arg-bins=--export=wasipy_initialize");
         // Where each function and static landed, by name: `make bench-size` sums them by crate.

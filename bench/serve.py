@@ -5,11 +5,13 @@ per request (the stdlib's CGIHTTPRequestHandler, which forks and execs python3 f
 Three apps: a hello-WSGI app (python.wasm's own snapshot holds all it imports), and the Flask app
 of examples/web/flask and the Django app of examples/web/django, each served three ways: from its
 app snapshot (`wasipy snapshot`, cut here), from python.wasm (which imports the framework at every
-request), and by native python3 as CGI. The frameworks and their dependencies are installed by pip
+request), and by native python3 as CGI. The Flask app is also served a fourth way: by `wasmtime
+serve` from its component snapshot (`wasipy snapshot --component`, python-http-core.wasm beside
+wasipy), a fresh instance of the wasi:http component per request. The frameworks and their dependencies are installed by pip
 from PyPI (pinned, the app's requirements.txt) into a cache outside the repository,
 `$WASIPY_BENCH_CACHE` or ~/.cache/wasipy-bench.
 
-    python3 bench/serve.py --wasipy target/release/wasipy [--requests 200] [--slow-requests 24]
+    python3 bench/serve.py --wasipy target/release/wasipy [--wasmtime wasmtime] [--requests 200] [--slow-requests 24]
 """
 
 import argparse
@@ -61,12 +63,13 @@ REPOSITORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 # A framework's example app: its directory, how `wasipy snapshot` prepares it, the name of its
 # native CGI script (one its own modules do not have: the script's directory comes first on
 # sys.path).
-WebApp = collections.namedtuple("WebApp", "title directory cut script")
+# `component`: also served as a wasi:http component by `wasmtime serve`.
+WebApp = collections.namedtuple("WebApp", "title directory cut script component")
 APPS = {
     "flask": WebApp("the Flask app of examples/web/flask, GET / (a Jinja template)",
-                    os.path.join(REPOSITORY, "examples", "web", "flask"), ["--init", "warm.py"], "shop.py"),
+                    os.path.join(REPOSITORY, "examples", "web", "flask"), ["--init", "warm.py"], "shop.py", True),
     "django": WebApp("the Django app of examples/web/django, GET / (a template)",
-                     os.path.join(REPOSITORY, "examples", "web", "django"), ["--preload", "django,shop.warm"], "cgi.py"),
+                     os.path.join(REPOSITORY, "examples", "web", "django"), ["--preload", "django,shop.warm"], "cgi.py", False),
 }
 
 
@@ -81,6 +84,29 @@ def start_wasipy(wasipy, grants, handler, python_wasm=None):
     # Drain the request log so the server never blocks on a full pipe.
     threading.Thread(target=lambda: process.stderr.read(), daemon=True).start()
     return process, port
+
+
+def start_wasmtime_serve(wasmtime, component):
+    """`wasmtime serve` of a wasi:http component; returns (process, port)."""
+    process = subprocess.Popen([wasmtime, "serve", "--addr", "127.0.0.1:0", component],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    for line in process.stderr:
+        if line.startswith("Serving HTTP on http://"):
+            port = int(line.strip().rstrip("/").rsplit(":", 1)[1])
+            break
+    else:
+        raise RuntimeError(f"wasmtime serve {component} ended before serving")
+    threading.Thread(target=lambda: process.stderr.read(), daemon=True).start()
+    return process, port
+
+
+def cut_component(wasipy, grants, cut_options, site, app, handler, output):
+    """The app's component snapshot: what a request imports later must be embedded (a component
+    has no files); returns the seconds the cut took."""
+    started = time.perf_counter()
+    subprocess.run([wasipy, "snapshot", "--component", *grants, *cut_options, "--embed", site,
+                    "--embed", app.directory, "--handler", handler, "-o", output], check=True, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 def start_native(python, root, name, handler, environ=None):
@@ -228,6 +254,13 @@ def web_app(args, scratch, app):
             start_native(args.python, native_root, app.script, open(handler).read(), native_environ),
         ]
         (_, snapshot_port), (_, plain_port), (_, native_port) = servers
+        component_port = None
+        if app.component and args.wasmtime:
+            component = os.path.join(work, "app-component.wasm")
+            cut = cut_component(args.wasipy, grants, cut_options, site, app, handler, component)
+            print(f"  component snapshot cut in {cut:.1f} s, {os.path.getsize(component) / 1e6:.1f} MB")
+            servers.append(start_wasmtime_serve(args.wasmtime, component))
+            component_port = servers[-1][1]
         try:
             # The native answer is the reference: python.wasm's must be the same page, whose links
             # natively start with the CGI script's name (SCRIPT_NAME).
@@ -242,14 +275,23 @@ def web_app(args, scratch, app):
                 raise RuntimeError(f"the pages differ: {answers!r}")
             for _ in range(5):
                 one_request(snapshot_port, "/", expected)
-            names = ("wasipy serve, app snapshot", "wasipy serve, python.wasm", "python3 as CGI per request")
-            rows = measure("", [
+            names = ("wasipy serve, app snapshot", "wasipy serve, python.wasm", "python3 as CGI per request",
+                     "wasmtime serve, component snapshot")
+            rows_to_measure = [
                 (names[0], snapshot_port, "/", expected, None),
                 (names[1], plain_port, "/", expected, args.slow_requests),
                 (names[2], native_port, native_path, native_page, args.slow_requests),
-            ], args.requests)
+            ]
+            if component_port is not None:
+                # The same page as wasipy serve's, or the run stops here.
+                for _ in range(5):
+                    one_request(component_port, "/", expected)
+                rows_to_measure.insert(1, (names[3], component_port, "/", expected, None))
+            rows = measure("", rows_to_measure, args.requests)
             print_ratio("ratio app snapshot / python.wasm", rows, names[0], names[1])
             print_ratio("ratio app snapshot / python3", rows, names[0], names[2])
+            if component_port is not None:
+                print_ratio("ratio component snapshot / app snapshot", rows, names[3], names[0])
         finally:
             for process, _ in servers:
                 process.terminate()
@@ -260,6 +302,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wasipy", required=True)
     parser.add_argument("--python", default=sys.executable, help="native python3 (the real binary, not a shim)")
+    parser.add_argument("--wasmtime", help="the wasmtime CLI (with `serve`): also serve the Flask app as a component")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--slow-requests", type=int, default=24,
                         help="requests per row for the framework apps from python.wasm and python3 (~1 s each)")

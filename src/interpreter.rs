@@ -5,13 +5,14 @@
 
 use crate::config::Config;
 use crate::snapshot::AppPreparation;
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyStr, PyTuple, PyType};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDictRef, PyModuleDef, PyStr, PyTuple, PyType};
 use rustpython_vm::common::rc::PyRc;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::convert::TryFromObject;
 use rustpython_vm::scope::Scope;
 use rustpython_vm::types::PyComparisonOp;
-use rustpython_vm::{AsObject, Interpreter, PyObjectRef, PyRef, PyResult, Settings, VirtualMachine};
+use rustpython_vm::{AsObject, Context, Interpreter, PyObjectRef, PyRef, PyResult, Settings, VirtualMachine};
+use std::sync::OnceLock;
 
 /// A Python exception that ended a run mode.
 pub type Exception = PyBaseExceptionRef;
@@ -36,6 +37,22 @@ pub fn version() -> Version {
     }
 }
 
+/// What an artifact adds to the interpreter it builds: python.wasm adds nothing, the `wasi:http`
+/// component (component/) its request and outbound-HTTP modules.
+pub struct Extension {
+    /// Native modules, importable by name.
+    pub native_modules: fn(&Context) -> Vec<&'static PyModuleDef>,
+    /// Python modules as `(name, source)`: compiled and imported at start-up, after ours.
+    pub python_modules: &'static [(&'static str, &'static str)],
+}
+
+static EXTENSION: OnceLock<&'static Extension> = OnceLock::new();
+
+/// Sets what every interpreter built from now on adds; the first call wins (an artifact has one).
+pub fn extend(extension: &'static Extension) {
+    let _ = EXTENSION.set(extension);
+}
+
 /// The interpreter of one run.
 pub struct Python {
     interpreter: Interpreter,
@@ -57,6 +74,9 @@ impl Python {
         native.push(crate::devnull::module_def(&builder.ctx));
         native.push(crate::pickle_scan::module_def(&builder.ctx));
         native.push(crate::sqlite::module_def(&builder.ctx));
+        if let Some(extension) = EXTENSION.get() {
+            native.extend((extension.native_modules)(&builder.ctx));
+        }
         let module_search_paths = config.pythonpath.clone();
         let executable = config.executable.clone();
         let interpreter = builder
@@ -205,7 +225,15 @@ impl Session<'_> {
             typ.set_attr(self.vm.ctx.intern_str(name), value);
         }
         self.vm.import("warnings", 0)?;
-        self.set_hash_randomization_flag()
+        self.set_hash_randomization_flag()?;
+        for (name, source) in EXTENSION.get().map_or(&[][..], |extension| extension.python_modules) {
+            let code = self
+                .vm
+                .compile(source, Mode::Exec, format!("<{name}>"))
+                .map_err(|err| err.into_pyexception(self.vm, Some(source)))?;
+            rustpython_vm::import::import_code_obj(self.vm, name, code, false)?;
+        }
+        Ok(())
     }
 
     /// `site`, unless `-S` (CPython: `init_import_site`).
@@ -223,7 +251,7 @@ impl Session<'_> {
         let embed: Vec<&str> = app.embed.iter().map(String::as_str).collect();
         let prepare = vm.import("_wasipy_snapshot", 0)?.get_attr("prepare", vm)?;
         let working_dir: PyObjectRef = vm.ctx.new_str(app.working_dir.as_str()).into();
-        let args = (strings(&preload), optional(&app.init_script), strings(&embed), working_dir, strings(&app.request_variables));
+        let args = (strings(&preload), optional(&app.init_script), strings(&embed), working_dir, strings(&app.request_variables), optional(&app.handler));
         prepare.call(args, vm).map(drop)
     }
 
@@ -247,6 +275,12 @@ impl Session<'_> {
         }
         let resume = vm.import("_wasipy_snapshot", 0)?.get_attr("resume", vm)?;
         resume.call((environ,), vm).map(drop)
+    }
+
+    /// One request of a component: the handler the snapshot holds runs it (`_wasipy_component`).
+    pub fn serve_request(&self) -> Result<(), Exception> {
+        let handle = self.vm.import("_wasipy_component", 0)?.get_attr("handle", self.vm)?;
+        handle.call((), self.vm).map(drop)
     }
 
     /// `sys.flags.hash_randomization` as CPython sets it: 1 unless PYTHONHASHSEED=0. The VM

@@ -1,21 +1,9 @@
-//! python.wasm: Python 3 as a WASI command. CPython's pipeline, one file per step:
-//! command line (`cli`) → configuration (`config`, read once) → interpreter (`interpreter`, or the
-//! build's pre-initialised one: `snapshot`) → run mode (`run`) → exit code.
+//! python.wasm: Python 3 as a WASI command, the library's pipeline (`src/lib.rs`) driven from the
+//! process's command line, environment and stdio.
 
-mod capabilities;
-mod cli;
-mod config;
-mod devnull;
-mod frozen_stdlib;
-mod interpreter;
-mod pickle_scan;
-mod run;
-mod snapshot;
-mod sqlite;
-mod wasi_module;
-
-use config::Action;
 use std::io::{IsTerminal, Write};
+use wasipy_python::config::{self, Action};
+use wasipy_python::{capabilities, interpreter, run, snapshot};
 
 fn main() {
     capabilities::forget_build_host();
@@ -44,4 +32,11 @@ fn print_to(stream: &mut dyn Write, text: &str, code: u32) -> u32 {
         Ok(()) => code,
         Err(_) => 120,
     }
+}
+
+/// wizer's init function (`wasmtime wizer --init-func wasipy_initialize`): the interpreter built and
+/// the common stdlib (and an app snapshot's modules) imported, at build time (`snapshot.rs`).
+#[unsafe(export_name = "wasipy_initialize")]
+pub extern "C" fn initialize() {
+    snapshot::initialize();
 }

@@ -17,6 +17,26 @@ pub fn run(config: &Config) -> u32 {
     python.run(finalization, |session| run_python(session, config, resumed))
 }
 
+/// One request of a `wasi:http` component (component/), which has no command line: `config` is
+/// python's defaults. The snapshot's interpreter, refreshed from this instance's host, runs the
+/// handler the snapshot holds; a component cut without one answers every request with a 500.
+pub fn serve_request(config: &Config) -> u32 {
+    let (python, resumed) = match snapshot::start_request(config) {
+        Start::Resumed(python) => (python, true),
+        Start::Fresh(python) => (python, false),
+    };
+    let finalization = if resumed { Finalization::Quick } else { Finalization::Full };
+    python.run(finalization, |session| {
+        if resumed {
+            session.resume(config)?;
+        } else {
+            session.import_startup_modules()?;
+            session.import_site()?;
+        }
+        session.serve_request()
+    })
+}
+
 // CPython: pymain_run_python.
 fn run_python(session: &Session, config: &Config, resumed: bool) -> Result<(), Exception> {
     if resumed {

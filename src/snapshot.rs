@@ -25,22 +25,26 @@ thread_local! {
 /// cut's environment: `WASIPY_SNAPSHOT_PRELOAD` (modules, comma-separated, imported as `python -c
 /// 'import NAME'` in the cut's working directory would find them), `WASIPY_SNAPSHOT_INIT` (a
 /// script, by guest path, whose top level runs once) and `WASIPY_SNAPSHOT_EMBED` (directories,
-/// colon-separated, whose `.py` files the snapshot keeps a copy of). All empty for python.wasm.
+/// colon-separated, whose `.py` files the snapshot keeps a copy of), and for a component
+/// `WASIPY_SNAPSHOT_HANDLER` (a script, by guest path, run once per request). All empty for
+/// python.wasm.
 #[derive(Debug)]
 pub struct AppPreparation {
     pub preload: Vec<String>,
     pub init_script: Option<String>,
     pub embed: Vec<String>,
+    pub handler: Option<String>,
     /// Where `preload` is looked for first: the working directory a run would start in (`""`, the
     /// current one, for a `--dir .` grant).
     pub working_dir: String,
     /// The variables that carried the request: the app's modules must not see them.
-    pub request_variables: [&'static str; 3],
+    pub request_variables: [&'static str; 4],
 }
 
 const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
 const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
 const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
+const HANDLER_VARIABLE: &str = "WASIPY_SNAPSHOT_HANDLER";
 
 impl AppPreparation {
     fn from_config(config: &Config) -> AppPreparation {
@@ -52,9 +56,10 @@ impl AppPreparation {
             preload: list(PRELOAD_VARIABLE, ','),
             init_script: config.environ.get(INIT_VARIABLE).filter(|path| !path.is_empty()).cloned(),
             embed: list(EMBED_VARIABLE, ':'),
+            handler: config.environ.get(HANDLER_VARIABLE).filter(|path| !path.is_empty()).cloned(),
             working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens())
                 .unwrap_or_default(),
-            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE],
+            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE, HANDLER_VARIABLE],
         }
     }
 }
@@ -64,11 +69,12 @@ impl AppPreparation {
 /// imports the start-up and preloaded modules, then the app's (`AppPreparation`). A failure fails
 /// the build.
 ///
+/// Each artifact exports it as `wasipy_initialize`.
+///
 /// # Ambient Authority
 /// Reads the build's arguments and environment, through `config::from_process`, and the app's
 /// modules from the build's grants.
-#[unsafe(export_name = "wasipy_initialize")]
-pub extern "C" fn initialize() {
+pub fn initialize() {
     let config = match config::from_process(false) {
         Action::Run(config) => config,
         other => panic!("failed to configure the snapshot's interpreter: {other:?}"),
@@ -152,6 +158,15 @@ pub fn start(config: &Config) -> Start {
         return Start::Fresh(Python::new(config));
     }
     Start::Resumed(snapshot.python)
+}
+
+/// The interpreter for one request of a component, which has no command line and no environment
+/// to ask for another: the snapshot's whatever it was cut with, else a fresh one for `config`.
+pub fn start_request(config: &Config) -> Start {
+    match SNAPSHOT.with(|snapshot| snapshot.borrow_mut().take()) {
+        Some(snapshot) => Start::Resumed(snapshot.python),
+        None => Start::Fresh(Python::new(config)),
+    }
 }
 
 /// Whether the run asks for a hash secret other than the snapshot's: one of its own (`-R`,

@@ -37,14 +37,21 @@ PRELOADED = (
 _UNSEEDED_GENERATORS = set()
 
 
-def prepare(preload=(), init_script=None, embed=(), working_dir=None, request_variables=()):
+# A component's request handler (`wasipy snapshot --component --handler SCRIPT`): `(path, code)`,
+# the script compiled at the cut, run once per request by `_wasipy_component` (a component has no
+# files to read it from).
+HANDLER = None
+
+
+def prepare(preload=(), init_script=None, embed=(), working_dir=None, request_variables=(), handler=None):
     """At build time, in the init function: imports PRELOADED, then an app's `preload` modules
     (looked for first in `working_dir`, as `python -c 'import NAME'` run there would) and its
     `init_script` (its top level, as module `__wasipy_init__`, its directory first on sys.path),
     keeps a copy of the `.py` files under the `embed` directories (`_wasipy_embedded`), then
     moves everything the build made into the collector's permanent generation, so that no
     collection in a run walks it. `request_variables` carried the request: the app must not see
-    them."""
+    them. A component's `handler` script is compiled and kept (`HANDLER`)."""
+    global HANDLER
     import gc
     import importlib
 
@@ -63,6 +70,9 @@ def prepare(preload=(), init_script=None, embed=(), working_dir=None, request_va
             if init_script:
                 with _first_on_sys_path(os.path.dirname(init_script)):
                     runpy.run_path(init_script, run_name="__wasipy_init__")
+    if handler:
+        with open(handler, "rb") as file:
+            HANDLER = (handler, compile(file.read(), handler, "exec"))
     if embed:
         import _wasipy_embedded
 

@@ -10,7 +10,8 @@ or, inside a handler script:
     wasipy_cgi.run(application)
 
 This is how edge platforms run a wasip1 command per request (Fermyon Spin's `wagi` executor,
-Wasmer's WCGI) and how `wasipy serve` runs python.wasm. The environ is CGI's, with the gaps those
+Wasmer's WCGI) and how `wasipy serve` runs python.wasm. In python-http.wasm, the wasi:http
+component, `run(application)` serves the component's request instead (`_wasipy_component`). The environ is CGI's, with the gaps those
 hosts leave filled: `CONTENT_TYPE`/`CONTENT_LENGTH` from `HTTP_CONTENT_TYPE`/`HTTP_CONTENT_LENGTH`
 when only the header form is set, and defaults for what a WSGI application may assume is present.
 An exception in the application becomes a `500 Internal Server Error` whose traceback goes to
@@ -54,7 +55,11 @@ class _Handler(BaseCGIHandler):
 
 
 def run(application, environ=None, stdin=None, stdout=None, stderr=None):
-    """Runs `application` once for the request in `environ` (default: this process's CGI request)."""
+    """Runs `application` once for the request in `environ` (default: this process's CGI request,
+    or in a wasi:http component the request it serves)."""
+    component = sys.modules.get("_wasipy_component")
+    if component is not None and environ is None and stdin is None and stdout is None and component.has_request():
+        return component.run(application, stderr)
     handler = _Handler(
         stdin if stdin is not None else sys.stdin.buffer,
         stdout if stdout is not None else sys.stdout.buffer,

@@ -112,6 +112,12 @@ pub fn python_fresh_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String
     interpreter_path(explicit.map(Path::to_owned), "python-fresh.wasm")
 }
 
+/// `python-http-core.wasm`, the component's core module, which `wasipy snapshot --component` cuts
+/// from: `--python-wasm`, else the one beside this executable.
+pub fn python_http_core_wasm_path(explicit: Option<&Path>) -> Result<PathBuf, String> {
+    interpreter_path(explicit.map(Path::to_owned), "python-http-core.wasm")
+}
+
 fn interpreter_path(explicit: Option<PathBuf>, name: &str) -> Result<PathBuf, String> {
     let path = match explicit {
         Some(path) => path,

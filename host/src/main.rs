@@ -1,6 +1,7 @@
 //! wasipy: the native host for python.wasm. This file only dispatches to a command.
 
 mod cgi;
+mod component;
 mod grants;
 mod limits;
 mod options;

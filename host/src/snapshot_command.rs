@@ -1,7 +1,9 @@
 //! `wasipy snapshot`: cuts an app snapshot, python-fresh.wasm pre-initialised by wizer with an
-//! app's modules imported, as `make snapshot` cuts python.wasm. The guest does the preparing
-//! (python.wasm's `wasipy_initialize`); this command only grants, asks and saves.
+//! app's modules imported, as `make snapshot` cuts python.wasm; with `--component`, from the
+//! component's core module, made a wasi:http component after the cut (`component`). The guest
+//! does the preparing (its `wasipy_initialize`); this command only grants, asks and saves.
 
+use crate::component;
 use crate::grants::{self, DirGrant};
 use crate::options::GrantOptions;
 use crate::output::{CappedOutput, Sink};
@@ -16,7 +18,8 @@ const INIT_FUNC: &str = "wasipy_initialize";
 const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
 const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
 const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
-const REQUEST_VARIABLES: [&str; 3] = [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE];
+const HANDLER_VARIABLE: &str = "WASIPY_SNAPSHOT_HANDLER";
+const REQUEST_VARIABLES: [&str; 4] = [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE, HANDLER_VARIABLE];
 
 /// Cut an app snapshot: a python.wasm that starts with the app's modules already imported.
 ///
@@ -50,8 +53,19 @@ pub struct SnapshotCommand {
     #[arg(long, value_name = "DIR")]
     embed: Vec<String>,
 
-    /// The interpreter to cut from (default: python-fresh.wasm beside this executable). An app
-    /// snapshot cannot be cut again.
+    /// Cut a `wasi:http/proxy` component (for `wasmtime serve`, Spin, wasmCloud, Fastly) from
+    /// python-http-core.wasm: each request runs the --handler script in a fresh instance of the
+    /// snapshot. A component has no files: --embed what the app imports after the cut.
+    #[arg(long)]
+    component: bool,
+
+    /// With --component: the script run for each request (a host path inside a --dir grant), as
+    /// a CGI handler is run: its `wasipy_cgi.run(app)` serves the request. Compiled at the cut.
+    #[arg(long, value_name = "SCRIPT", requires = "component")]
+    handler: Option<String>,
+
+    /// The interpreter to cut from (default: python-fresh.wasm beside this executable, or
+    /// python-http-core.wasm with --component). An app snapshot cannot be cut again.
     #[arg(long = "python-wasm", value_name = "FILE")]
     python_wasm: Option<PathBuf>,
 
@@ -69,7 +83,7 @@ impl SnapshotCommand {
         if let Some((name, _)) = env.iter().find(|(name, _)| REQUEST_VARIABLES.contains(&name.as_str())) {
             return Err(format!("--env {name}: the name is wasipy snapshot's own (use --preload, --init and --embed)"));
         }
-        if self.preload.is_empty() && self.init.is_none() && self.embed.is_empty() {
+        if !self.component && self.preload.is_empty() && self.init.is_none() && self.embed.is_empty() {
             return Err("nothing to prepare: give --preload MODULE,..., --init SCRIPT or --embed DIR".into());
         }
         if let Some(name) = self.preload.iter().find(|name| !is_module_name(name)) {
@@ -84,14 +98,21 @@ impl SnapshotCommand {
             return Err(format!("--embed {dir}: a guest path with `:` cannot be embedded"));
         }
         env.push((EMBED_VARIABLE.into(), embed.join(":")));
-        let fresh = grants::python_fresh_wasm_path(self.python_wasm.as_deref())?;
+        if let Some(script) = &self.handler {
+            env.push((HANDLER_VARIABLE.into(), grants::script_guest_path(script, &dirs)?));
+        }
+        let fresh = if self.component {
+            grants::python_http_core_wasm_path(self.python_wasm.as_deref())?
+        } else {
+            grants::python_fresh_wasm_path(self.python_wasm.as_deref())?
+        };
         let cache_dir = grants::cache_dir();
 
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        let snapshot = match runtime.block_on(cut(&fresh, cache_dir.as_deref(), env, dirs)) {
+        let snapshot = match runtime.block_on(cut(&fresh, cache_dir.as_deref(), env, dirs)).and_then(|core| self.finish(core)) {
             Ok(snapshot) => snapshot,
             Err(CutError::Prepare(why)) => {
                 eprintln!("wasipy: cannot cut the snapshot: {why}");
@@ -101,11 +122,21 @@ impl SnapshotCommand {
         };
         sandbox::store_atomically(&self.output, &snapshot)
             .map_err(|e| format!("cannot write {}: {}", self.output.display(), grants::plain_io_error(&e)))?;
-        // The first run would compile it (~10 s): done now, into the cache runs load from.
-        Sandbox::load(&self.output, cache_dir.as_deref(), false, false)
-            .map_err(|e| format!("cannot compile {}: {e:#}", self.output.display()))?;
+        // The first run would compile it (~10 s): done now, into the cache runs load from. (A
+        // component's host compiles it itself: `wasmtime serve` at start-up.)
+        if !self.component {
+            Sandbox::load(&self.output, cache_dir.as_deref(), false, false)
+                .map_err(|e| format!("cannot compile {}: {e:#}", self.output.display()))?;
+        }
         eprintln!("wasipy: wrote {} ({:.1} MB)", self.output.display(), snapshot.len() as f64 / 1e6);
         Ok(0)
+    }
+}
+
+impl SnapshotCommand {
+    /// The file to write: the cut core module, or with --component the component made of it.
+    fn finish(&self, core: Vec<u8>) -> Result<Vec<u8>, CutError> {
+        if self.component { Ok(component::componentize(&core)?) } else { Ok(core) }
     }
 }
 
@@ -141,6 +172,9 @@ impl From<wasmtime::Error> for CutError {
 /// (`wasmtime wizer -S cli=y` does the same with its own store): instrument, run the init, snapshot.
 async fn cut(fresh: &Path, cache_dir: Option<&Path>, env: Vec<(String, String)>, dirs: Vec<DirGrant>) -> Result<Vec<u8>, CutError> {
     let wasm = std::fs::read(fresh).map_err(|e| anyhow::anyhow!("cannot read it: {}", grants::plain_io_error(&e)))?;
+    if component::is_component(&wasm) {
+        return Err(anyhow::anyhow!("it is a component: cut from its core module, python-http-core.wasm").into());
+    }
     if !exports_function(&wasm, INIT_FUNC)? {
         return Err(anyhow::anyhow!("it has no `{INIT_FUNC}` export: cut from python-fresh.wasm, not from a pre-initialised module").into());
     }
@@ -160,7 +194,10 @@ async fn cut(fresh: &Path, cache_dir: Option<&Path>, env: Vec<(String, String)>,
     };
     let mut store = sandbox::new_store(&engine, guest, None)?;
     store.set_epoch_deadline(u64::MAX);
-    let instance = sandbox::new_linker(&engine)?.instantiate_async(&mut store, &module).await?;
+    let mut linker = sandbox::new_linker(&engine)?;
+    // The component's core module imports wasi:http too: nothing the cut calls.
+    linker.define_unknown_imports_as_traps(&module)?;
+    let instance = linker.instantiate_async(&mut store, &module).await?;
     let init = instance.get_typed_func::<(), ()>(&mut store, INIT_FUNC)?;
     if let Err(error) = init.call_async(&mut store, ()).await {
         return Err(CutError::Prepare(match error.downcast_ref::<I32Exit>() {

@@ -1,10 +1,6 @@
 //! Runs the unit tests of python.wasm's pure modules natively: they need no interpreter, so they
 //! build in seconds instead of the minutes a wasm build of the whole crate takes.
 
-#[path = "../../../src/cli.rs"]
-pub mod cli;
-#[path = "../../../src/config.rs"]
-pub mod config;
 #[path = "../../../src/capabilities.rs"]
 pub mod capabilities;
 #[path = "../../../src/pickle_scan.rs"]
