@@ -9,6 +9,7 @@ use crate::capabilities;
 use crate::config::{self, Action, Config};
 use crate::interpreter::Python;
 use std::cell::RefCell;
+use wasipy_config::snapshot_request::{EMBED_VARIABLE, HANDLER_VARIABLE, INIT_VARIABLE, PRELOAD_VARIABLE, REQUEST_VARIABLES};
 
 /// The interpreter the build prepared, and the configuration it was built from.
 struct Snapshot {
@@ -41,11 +42,6 @@ pub struct AppPreparation {
     pub request_variables: [&'static str; 4],
 }
 
-const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
-const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
-const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
-const HANDLER_VARIABLE: &str = "WASIPY_SNAPSHOT_HANDLER";
-
 impl AppPreparation {
     fn from_config(config: &Config) -> AppPreparation {
         let list = |name: &str, separator: char| -> Vec<String> {
@@ -59,7 +55,7 @@ impl AppPreparation {
             handler: config.environ.get(HANDLER_VARIABLE).filter(|path| !path.is_empty()).cloned(),
             working_dir: capabilities::initial_cwd(config.environ.get("PWD").map(String::as_str), &capabilities::preopens())
                 .unwrap_or_default(),
-            request_variables: [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE, HANDLER_VARIABLE],
+            request_variables: REQUEST_VARIABLES,
         }
     }
 }

@@ -13,13 +13,8 @@ use wasmtime::{Instance, Store, Val};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 
-/// python.wasm's init function (src/snapshot.rs), and the variables that tell it what to prepare.
-const INIT_FUNC: &str = "wasipy_initialize";
-const PRELOAD_VARIABLE: &str = "WASIPY_SNAPSHOT_PRELOAD";
-const INIT_VARIABLE: &str = "WASIPY_SNAPSHOT_INIT";
-const EMBED_VARIABLE: &str = "WASIPY_SNAPSHOT_EMBED";
-const HANDLER_VARIABLE: &str = "WASIPY_SNAPSHOT_HANDLER";
-const REQUEST_VARIABLES: [&str; 4] = [PRELOAD_VARIABLE, INIT_VARIABLE, EMBED_VARIABLE, HANDLER_VARIABLE];
+// The guest's init function (src/snapshot.rs), and the variables that tell it what to prepare.
+use wasipy_config::snapshot_request::{EMBED_VARIABLE, HANDLER_VARIABLE, INIT_FUNC, INIT_VARIABLE, PRELOAD_VARIABLE, REQUEST_VARIABLES};
 
 /// Cut an app snapshot: a python.wasm that starts with the app's modules already imported.
 ///
