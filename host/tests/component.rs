@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The component `make` builds: `WASIPY_PYTHON_HTTP_WASM`, else the repository's.
@@ -184,82 +184,77 @@ impl Drop for Served {
     }
 }
 
-/// The test app's component, cut once for every test here.
-fn app_component() -> &'static Path {
-    static CUT: OnceLock<(common::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = CUT.get_or_init(|| {
-        let dir = common::tempdir();
-        std::fs::write(dir.path().join("handler.py"), HANDLER).unwrap();
-        // A module of the app imported at the cut, with state a request changes.
-        std::fs::write(dir.path().join("state.py"), "import os\nHITS = []\nIMPORTED_WITH = os.environ.get('CUT_ONLY')\n").unwrap();
-        let output = dir.path().join("app.wasm");
-        let result = command(&cache_dir())
-            .current_dir(dir.path())
-            .args(["snapshot", "--component", "--python-wasm"])
-            .arg(python_http_core_wasm())
-            .args(["--dir", ".::/app:ro", "--env", "CUT_ONLY=the cut's", "--preload", "state,urllib.request,http.client,email.parser"])
-            .args(["--handler", "handler.py", "-o"])
-            .arg(&output)
-            .output()
-            .unwrap();
-        assert!(result.status.success(), "wasipy snapshot --component failed: {}", String::from_utf8_lossy(&result.stderr));
-        (dir, output)
-    });
-    path
+/// The test app's component, cut into `dir`.
+fn cut_app_component(dir: &Path) -> PathBuf {
+    std::fs::write(dir.join("handler.py"), HANDLER).unwrap();
+    // A module of the app imported at the cut, with state a request changes.
+    std::fs::write(dir.join("state.py"), "import os\nHITS = []\nIMPORTED_WITH = os.environ.get('CUT_ONLY')\n").unwrap();
+    let output = dir.join("app.wasm");
+    let result = command(&cache_dir())
+        .current_dir(dir)
+        .args(["snapshot", "--component", "--python-wasm"])
+        .arg(python_http_core_wasm())
+        .args(["--dir", ".::/app:ro", "--env", "CUT_ONLY=the cut's", "--preload", "state,urllib.request,http.client,email.parser"])
+        .args(["--handler", "handler.py", "-o"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "wasipy snapshot --component failed: {}", String::from_utf8_lossy(&result.stderr));
+    output
 }
 
-fn served_app() -> &'static Mutex<Served> {
-    static SERVED: OnceLock<Mutex<Served>> = OnceLock::new();
-    SERVED.get_or_init(|| Mutex::new(Served::start(app_component())))
-}
-
-fn port() -> u16 {
-    served_app().lock().unwrap().port
-}
-
+/// One cut and one `wasmtime serve` for every check of the app (the server is stopped when the
+/// test ends: a server shared through a static would outlive the test process).
 #[test]
-fn get_and_post_with_headers_both_ways() {
-    let response = http(port(), "POST", "/echo", &[("X-Test", "sent by the client"), ("Content-Type", "text/plain")], b"hello component");
+fn an_app_component_under_wasmtime_serve() {
+    let dir = common::tempdir();
+    let served = Served::start(&cut_app_component(dir.path()));
+    get_and_post_with_headers_both_ways(&served);
+    status_codes_pass_through(&served);
+    a_megabyte_each_way(&served);
+    a_raising_app_is_a_500_with_its_traceback_in_the_log(&served);
+    each_request_gets_fresh_state_randomness_and_clock(&served);
+    urlopen_reaches_a_loopback_server(&served);
+}
+
+fn get_and_post_with_headers_both_ways(served: &Served) {
+    let response = http(served.port, "POST", "/echo", &[("X-Test", "sent by the client"), ("Content-Type", "text/plain")], b"hello component");
     assert_eq!(response.status, 201, "{}", response.text());
     assert_eq!(response.text(), "hello component");
     assert_eq!(response.header("x-echo"), Some("sent by the client"));
     assert_eq!(response.header("x-method"), Some("POST"));
-    let response = http(port(), "GET", "/echo", &[("X-Test", "a get")], b"");
+    let response = http(served.port, "GET", "/echo", &[("X-Test", "a get")], b"");
     assert_eq!((response.status, response.header("x-echo"), response.header("x-length")), (201, Some("a get"), Some("0")));
 }
 
-#[test]
-fn status_codes_pass_through() {
-    let response = http(port(), "GET", "/teapot?pot=1&cups=2", &[], b"");
+fn status_codes_pass_through(served: &Served) {
+    let response = http(served.port, "GET", "/teapot?pot=1&cups=2", &[], b"");
     assert_eq!((response.status, response.text().as_str()), (418, "short and stout"));
     assert_eq!(response.header("x-query"), Some("pot=1&cups=2"));
-    let response = http(port(), "GET", "/nowhere", &[], b"");
+    let response = http(served.port, "GET", "/nowhere", &[], b"");
     assert_eq!((response.status, response.text().as_str()), (404, "no route /nowhere"));
 }
 
-#[test]
-fn a_megabyte_each_way() {
+fn a_megabyte_each_way(served: &Served) {
     let sent: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7 % 251) as u8).collect();
-    let response = http(port(), "POST", "/echo", &[], &sent);
+    let response = http(served.port, "POST", "/echo", &[], &sent);
     assert_eq!((response.status, response.header("x-length")), (201, Some("1048576")));
     assert!(response.body == sent, "the echoed megabyte differs ({} bytes back)", response.body.len());
-    let response = http(port(), "GET", "/big", &[], b"");
+    let response = http(served.port, "GET", "/big", &[], b"");
     let expected: Vec<u8> = (0..4096).flat_map(|_| 0..=255u8).collect();
     assert_eq!(response.status, 200);
     assert!(response.body == expected, "the megabyte sent differs ({} bytes)", response.body.len());
 }
 
-#[test]
-fn a_raising_app_is_a_500_with_its_traceback_in_the_log() {
-    let response = http(port(), "GET", "/raise", &[], b"");
+fn a_raising_app_is_a_500_with_its_traceback_in_the_log(served: &Served) {
+    let response = http(served.port, "GET", "/raise", &[], b"");
     assert_eq!(response.status, 500, "{}", response.text());
     assert!(!response.text().contains("on purpose"), "the traceback leaked into the response: {}", response.text());
-    let log = served_app().lock().unwrap().log_containing("RuntimeError: the app failed on purpose");
+    let log = served.log_containing("RuntimeError: the app failed on purpose");
     assert!(log.contains("Traceback (most recent call last):") && log.contains("RuntimeError: the app failed on purpose"), "log: {log}");
 }
 
-#[test]
-fn urlopen_reaches_a_loopback_server() {
+fn urlopen_reaches_a_loopback_server(served: &Served) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let loopback = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || {
@@ -275,18 +270,17 @@ fn urlopen_reaches_a_loopback_server() {
         stream.write_all(response.as_bytes()).unwrap();
         String::from_utf8_lossy(&request).into_owned()
     });
-    let response = http(port(), "GET", &format!("/outbound?{loopback}"), &[], b"");
+    let response = http(served.port, "GET", &format!("/outbound?{loopback}"), &[], b"");
     assert_eq!((response.status, response.text().as_str()), (200, "outbound 200 text/x-test: hello from the loopback server"));
     let request = server.join().unwrap();
     assert!(request.starts_with("GET /hello HTTP/1.1\r\n"), "the loopback server got: {request}");
     assert!(request.to_ascii_lowercase().contains("user-agent: python-urllib/"), "the loopback server got: {request}");
 }
 
-#[test]
-fn each_request_gets_fresh_state_randomness_and_clock() {
+fn each_request_gets_fresh_state_randomness_and_clock(served: &Served) {
     let answers: Vec<Vec<String>> = (0..2)
         .map(|_| {
-            let response = http(port(), "GET", "/state", &[], b"");
+            let response = http(served.port, "GET", "/state", &[], b"");
             assert_eq!(response.status, 200, "{}", response.text());
             response.text().split(' ').map(str::to_owned).collect()
         })
