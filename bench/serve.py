@@ -162,7 +162,7 @@ def percentile(values, fraction):
 def measure(title, servers, requests, concurrencies=(1, 8)):
     """Prints p50, p99 and throughput of each (name, port, path, expected, requests or None)."""
     print(title)
-    print(f"  {'':54} {'p50':>8} {'p99':>8} {'req/s':>8}")
+    print(f"  {'':66} {'p50':>8} {'p99':>8} {'req/s':>8}")
     rows = {}
     for concurrency in concurrencies:
         for name, port, path, expected, count in servers:
@@ -170,7 +170,7 @@ def measure(title, servers, requests, concurrencies=(1, 8)):
             rows[name, concurrency] = (percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies) / wall)
             p50, p99, rate = rows[name, concurrency]
             label = f"{name}, concurrency {concurrency} ({len(latencies)} requests)"
-            print(f"  {label:54} {p50 * 1000:8.1f} {p99 * 1000:8.1f} {rate:8.1f}", flush=True)
+            print(f"  {label:66} {p50 * 1000:8.1f} {p99 * 1000:8.1f} {rate:8.1f}", flush=True)
     return rows
 
 
@@ -178,7 +178,7 @@ def print_ratio(label, rows, first, second, concurrencies=(1, 8)):
     for concurrency in concurrencies:
         (a50, a99, arate), (b50, b99, brate) = rows[first, concurrency], rows[second, concurrency]
         text = f"{label}, concurrency {concurrency}"
-        print(f"  {text:54} {a50 / b50:7.3f}x {a99 / b99:7.3f}x {arate / brate:7.2f}x")
+        print(f"  {text:66} {a50 / b50:7.3f}x {a99 / b99:7.3f}x {arate / brate:7.2f}x")
 
 
 def hello(args, scratch):
