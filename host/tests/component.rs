@@ -151,14 +151,7 @@ impl Served {
                 break address.trim_end_matches('/').rsplit(':').next().unwrap().parse().unwrap();
             }
         };
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in stderr.lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
+        let log = common::collect_lines(stderr);
         let mut stdout = child.stdout.take().unwrap();
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         Served { child, port, log }

@@ -4,8 +4,7 @@
 mod common;
 
 use common::{HttpResponse, cache_dir, command, http};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
@@ -51,14 +50,7 @@ impl Server {
             .next()
             .and_then(|port| port.parse().ok())
             .unwrap_or_else(|| panic!("the server did not say where it listens: {first:?}"));
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in stderr.lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
+        let log = common::collect_lines(stderr);
         Server { child, port, log, _dir: dir }
     }
 

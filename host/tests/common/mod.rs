@@ -2,9 +2,10 @@
 //! What the tests of the real `wasipy` binary share: where python.wasm is, a warm compiled-module
 //! cache, and a command with a cleared environment.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::process::{Command, Stdio};
 use std::sync::Once;
@@ -129,3 +130,17 @@ fn unchunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
+
+/// A server's log: `stream`'s lines (its stderr), collected on a thread of their own, which also
+/// keeps the server from blocking on a full pipe.
+pub fn collect_lines(stream: impl BufRead + Send + 'static) -> Arc<Mutex<String>> {
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in stream.lines() {
+            let Ok(line) = line else { break };
+            sink.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    log
+}
