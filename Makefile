@@ -7,8 +7,9 @@ RUST_TOOLCHAIN   := 1.97.0
 WASM_TARGET      := wasm32-wasip1
 WASMTIME_VERSION := 50.0.1
 # Only what running, compiling and snapshotting a wasip1 command needs (7 min to build, not 12), and
-# `wasmtime serve` for the wasi:http component (`serve`, `component-model`, and `component-model-async`, without which wasmtime-cli 50.0.1's `serve` does not compile).
-WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line,serve,component-model,component-model-async
+# `wasmtime serve` for the wasi:http component (`serve`, `component-model`, and `component-model-async`, without which wasmtime-cli 50.0.1's `serve` does not compile),
+# and `profiling` for `make profile` (the guest profiler).
+WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line,serve,component-model,component-model-async,profiling
 
 # binaryen's wasm-opt (Debian's, 108): the wasm features python.wasm uses, which every host supports.
 WASM_OPT := wasm-opt --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
@@ -36,7 +37,7 @@ WASMI_CASES := ^cli/(command_|script_|stdin_|orig_argv|version)|^exit/|^capabili
 # strategy, the tests reuse the build's wasmtime instead of compiling a second one.
 HOST_CARGO := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_PANIC=unwind $(CARGO)
 
-.PHONY: python-http.wasm python-http-core.wasm patched-crates patch-headers snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve clean python.wasm wasipy compat realworld
+.PHONY: python-http.wasm python-http-core.wasm patched-crates patch-headers snapshot binaryen c-toolchain all run test unit-test wasi-test host-test test-hosts wasmi bless toolchain wasmtime bench bench-suite bench-sqlite bench-size bench-heap bench-serve profile clean python.wasm wasipy compat realworld
 
 all: python.wasm wasipy python-http.wasm
 
@@ -48,10 +49,13 @@ toolchain:
 	fi
 
 wasmtime: toolchain
-	@# A CLI built without `serve` takes `wasmtime serve` for a module named serve.
-	@if [ "$$($(WASMTIME) --version 2>/dev/null)" != "wasmtime $(WASMTIME_VERSION)" ] || ! $(WASMTIME) serve 2>&1 | grep -q 'required arguments'; then \
+	@# The features it was installed with are noted beside it: another list installs it again. (A CLI
+	@# built without `serve` takes `wasmtime serve` for a module named serve.)
+	@if [ "$$($(WASMTIME) --version 2>/dev/null)" != "wasmtime $(WASMTIME_VERSION)" ] || \
+	    [ "$$(cat $(WASMTIME).features 2>/dev/null)" != "$(WASMTIME_FEATURES)" ]; then \
 	  $(CARGO) install wasmtime-cli --version $(WASMTIME_VERSION) --locked --no-default-features \
-	    --features $(WASMTIME_FEATURES) --force; \
+	    --features $(WASMTIME_FEATURES) --force && \
+	  echo "$(WASMTIME_FEATURES)" > $(WASMTIME).features; \
 	fi
 
 # The pinned crates.io sources of the crates we patch (patches/<crate>/), with the patches applied,
@@ -205,6 +209,13 @@ bench-heap: python.wasm wasmtime
 # which `wasmtime serve` also serves from its component snapshot.
 bench-serve: wasipy python-http.wasm wasmtime
 	$(HOST_PYTHON) bench/serve.py --wasipy target/release/wasipy --wasmtime $(WASMTIME) --python $(HOST_PYTHON)
+
+# Where python.wasm's time goes (bench/profile.py, issue 25): wasmtime's guest profiler samples
+# pyperformance benchmarks and bench/programs (`make profile ONLY=bm_nqueens,programs/calls`) in
+# the cargo build, which keeps its function names; by kind of work and by function.
+profile: python.wasm wasmtime
+	$(HOST_PYTHON) bench/profile.py --python-wasm $(WASM_OUT) --wasmtime $(WASMTIME) --python $(HOST_PYTHON) \
+	  $(if $(ONLY),--only $(ONLY))
 
 clean:
 	$(CARGO) clean

