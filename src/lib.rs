@@ -4,7 +4,6 @@
 //! once; both in the pure `wasipy-config` crate, config/) → interpreter (`interpreter`, or the build's pre-initialised one: `snapshot`) → run mode
 //! (`run`) → exit code. What an artifact adds to the interpreter is an `interpreter::Extension`.
 
-mod allocator;
 pub mod capabilities;
 pub use wasipy_config::{cli, config};
 mod devnull;
@@ -15,11 +14,6 @@ pub mod run;
 pub mod snapshot;
 mod sqlite;
 mod wasi_module;
-
-/// Every artifact's Rust heap (one thread: see allocator.rs).
-#[cfg(target_os = "wasi")]
-#[global_allocator]
-pub(crate) static HEAP: allocator::SizeClassAllocator = allocator::SizeClassAllocator::new();
 
 /// The VM, for the native modules an artifact adds (`#[pymodule]` names it by this path).
 pub use rustpython_vm;

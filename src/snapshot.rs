@@ -84,7 +84,6 @@ pub fn initialize() {
         }
     });
     SNAPSHOT.with(|snapshot| *snapshot.borrow_mut() = Some(Snapshot { python, config }));
-    crate::HEAP.release_free_blocks();
     zero_free_memory();
 }
 

@@ -5,5 +5,3 @@
 pub mod capabilities;
 #[path = "../../../src/pickle_scan.rs"]
 pub mod pickle_scan;
-#[path = "../../../src/allocator.rs"]
-pub mod allocator;
