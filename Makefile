@@ -6,8 +6,8 @@
 RUST_TOOLCHAIN   := 1.97.0
 WASM_TARGET      := wasm32-wasip1
 WASMTIME_VERSION := 50.0.1
-# Only what running, compiling and snapshotting a wasip1 command needs (~13 min to build here with all
-# of the below; the default feature set takes longer), and
+# Only what running, compiling and snapshotting a wasip1 command needs (13 min to build here with
+# all of these), and
 # `wasmtime serve` for the wasi:http component (`serve`, `component-model`, and `component-model-async`, without which wasmtime-cli 50.0.1's `serve` does not compile),
 # and `profiling` for `make profile` (the guest profiler).
 WASMTIME_FEATURES := run,compile,wizer,cache,cranelift,parallel-compilation,pooling-allocator,backtrace,demangle,wat,addr2line,serve,component-model,component-model-async,profiling
