@@ -35,7 +35,7 @@ DEFAULT = ("bm_nqueens bm_fannkuch bm_hexiom bm_deltablue bm_raytrace bm_corouti
 
 # Kinds of work, by the leaf function's (demangled) name: the first pattern that matches decides.
 KINDS = [
-    ("allocation", r"dlmalloc|dlfree|SizeClassAllocator|\bmalloc\b|\bfree\b|\brealloc\b|\bcalloc\b|__rust_(alloc|dealloc|realloc)|"
+    ("allocation", r"dlmalloc|dlfree|\bmalloc\b|\bfree\b|\brealloc\b|\bcalloc\b|__rust_(alloc|dealloc|realloc)|"
                    r"RawVec|finish_grow|sbrk|default_dealloc|PyRef<.*>>::new\b|::into_ref\b"),
     ("reference counts", r"drop_glue|drop_in_place|drop_slow|RefCount|dec_ref|inc_ref|as core::ops::drop::Drop"),
     ("collector", r"gc_state|try_clear_obj|\bgc_|collect_|[Tt]raverse|try_pop_edges"),
