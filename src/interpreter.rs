@@ -74,6 +74,7 @@ impl Python {
         native.push(crate::devnull::module_def(&builder.ctx));
         native.push(crate::pickle_scan::module_def(&builder.ctx));
         native.push(crate::sqlite::module_def(&builder.ctx));
+        native.push(crate::decimal::module_def(&builder.ctx));
         if let Some(extension) = EXTENSION.get() {
             native.extend((extension.native_modules)(&builder.ctx));
         }

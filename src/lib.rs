@@ -6,6 +6,7 @@
 
 pub mod capabilities;
 pub use wasipy_config::{cli, config};
+mod decimal;
 mod devnull;
 mod frozen_stdlib;
 pub mod interpreter;

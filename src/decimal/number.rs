@@ -1,0 +1,370 @@
+//! The safe layer over decNumber (decnumber-sys) that `_decimal` computes with: owned numbers of
+//! any precision (decNumber's variable-size form: as many units as the digits need), the context
+//! parameters of one operation, and each operation run with its own status.
+
+use decnumber_sys as dn;
+use std::ffi::CString;
+
+pub use dn::decNumber as Raw;
+
+/// Bytes before the coefficient's units in a decNumber: digits (i32), exponent (i32), bits (u8),
+/// then the units (u16, so 2-aligned at byte 10).
+const HEADER: usize = 10;
+/// Decimal digits per unit (decnumber-sys builds decNumber with its default DECDPUN, 3).
+const DPUN: usize = dn::DECDPUN;
+
+/// decNumber's own limits, used for the exact conversions (wider than any Python context's).
+pub const DEC_MAX_EMAX: i32 = 999_999_999;
+pub const DEC_MIN_EMIN: i32 = -999_999_999;
+pub const DEC_MAX_DIGITS: i32 = 999_999_999;
+
+/// One decimal number, owned.
+pub struct Num {
+    buf: Box<[u32]>,
+}
+
+impl Clone for Num {
+    fn clone(&self) -> Self {
+        // Only the words the number uses: results are allocated for the context's precision.
+        let used = words_for(self.digits().max(1) as usize);
+        Num { buf: self.buf[..used.min(self.buf.len())].to_vec().into_boxed_slice() }
+    }
+}
+
+impl std::fmt::Debug for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_sci(true))
+    }
+}
+
+fn words_for(digits: usize) -> usize {
+    let units = digits.max(1).div_ceil(DPUN);
+    (HEADER + 2 * units).div_ceil(4)
+}
+
+impl Num {
+    /// Room for a number of `digits` digits (its value zero).
+    pub fn with_capacity(digits: usize) -> Num {
+        let mut n = Num { buf: vec![0u32; words_for(digits)].into_boxed_slice() };
+        n.buf[0] = 1; // digits = 1: the value 0
+        n
+    }
+    pub fn ptr(&self) -> *const Raw {
+        self.buf.as_ptr().cast()
+    }
+    pub fn mut_ptr(&mut self) -> *mut Raw {
+        self.buf.as_mut_ptr().cast()
+    }
+    pub fn digits(&self) -> i32 {
+        self.buf[0] as i32
+    }
+    pub fn exponent(&self) -> i32 {
+        self.buf[1] as i32
+    }
+    pub fn bits(&self) -> u8 {
+        self.buf[2].to_ne_bytes()[0]
+    }
+    pub fn is_negative(&self) -> bool {
+        self.bits() & dn::DECNEG != 0
+    }
+    pub fn is_nan(&self) -> bool {
+        self.bits() & (dn::DECNAN | dn::DECSNAN) != 0
+    }
+    pub fn is_snan(&self) -> bool {
+        self.bits() & dn::DECSNAN != 0
+    }
+    pub fn is_qnan(&self) -> bool {
+        self.bits() & dn::DECNAN != 0
+    }
+    pub fn is_infinite(&self) -> bool {
+        self.bits() & dn::DECINF != 0
+    }
+    pub fn is_special(&self) -> bool {
+        self.bits() & dn::DECSPECIAL != 0
+    }
+    pub fn is_finite(&self) -> bool {
+        !self.is_special()
+    }
+    /// A coefficient of zero (for a finite number: the value zero).
+    pub fn coefficient_is_zero(&self) -> bool {
+        self.digits() == 1 && self.units()[0] == 0
+    }
+    pub fn is_zero(&self) -> bool {
+        self.is_finite() && self.coefficient_is_zero()
+    }
+    /// The exponent of the most significant digit.
+    pub fn adjusted(&self) -> i64 {
+        self.exponent() as i64 + self.digits() as i64 - 1
+    }
+    /// The coefficient's units, least significant first.
+    pub fn units(&self) -> &[u16] {
+        let count = (self.digits().max(1) as usize).div_ceil(DPUN);
+        // SAFETY: the buffer holds the header and at least `count` units (the digits decNumber
+        // wrote fit the room it was given), and u16 units start 2-aligned at byte 10.
+        unsafe { std::slice::from_raw_parts(self.buf.as_ptr().cast::<u8>().add(HEADER).cast::<u16>(), count) }
+    }
+    /// The coefficient's digits, most significant first (one digit per byte, 0..=9).
+    pub fn coefficient_digits(&self) -> Vec<u8> {
+        let mut out = vec![0u8; self.digits().max(1) as usize];
+        // SAFETY: decNumberGetBCD writes exactly `digits` bytes.
+        unsafe { dn::decNumberGetBCD(self.ptr(), out.as_mut_ptr()) };
+        out
+    }
+    /// The coefficient as decimal text (no sign, no exponent).
+    pub fn coefficient_string(&self) -> String {
+        self.coefficient_digits().iter().map(|d| (b'0' + d) as char).collect()
+    }
+    /// The scientific string of the spec (`to-scientific-string`), with `E` or `e`.
+    pub fn to_sci(&self, capitals: bool) -> String {
+        self.to_text(capitals, dn::decNumberToString)
+    }
+    /// The engineering string of the spec.
+    pub fn to_eng(&self, capitals: bool) -> String {
+        self.to_text(capitals, dn::decNumberToEngString)
+    }
+    fn to_text(&self, capitals: bool, f: unsafe extern "C" fn(*const Raw, *mut std::ffi::c_char) -> *mut std::ffi::c_char) -> String {
+        // decNumber's bound: digits + 14 characters.
+        let mut out = vec![0u8; self.digits().max(1) as usize + 16];
+        // SAFETY: the buffer is as large as decNumber's documented maximum.
+        unsafe { f(self.ptr(), out.as_mut_ptr().cast()) };
+        let end = out.iter().position(|&b| b == 0).unwrap_or(out.len());
+        out.truncate(end);
+        if !capitals {
+            for b in &mut out {
+                if *b == b'E' {
+                    *b = b'e';
+                }
+            }
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// A number from its text (already in the spec's syntax), exactly: no rounding, decNumber's
+    /// widest exponent range. The status tells a syntax error (the result is then NaN).
+    pub fn parse_exact(text: &str) -> (Num, u32) {
+        let digits = (text.len() as i32).clamp(1, DEC_MAX_DIGITS);
+        let ctx = Ctx { prec: digits, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round: dn::DEC_ROUND_HALF_EVEN, clamp: 0 };
+        Num::parse(text, &ctx)
+    }
+    /// A number from its text, rounded to `ctx` (the spec's `to-number` with that context).
+    pub fn parse(text: &str, ctx: &Ctx) -> (Num, u32) {
+        let mut raw = ctx.raw();
+        // The number has at most as many digits as its text has characters.
+        let mut n = Num::with_capacity((ctx.prec.max(1) as usize).min(text.len().max(1)));
+        match CString::new(text) {
+            Ok(c) => {
+                // SAFETY: `n` has room for ctx.prec digits, the most decNumberFromString writes.
+                unsafe { dn::decNumberFromString(n.mut_ptr(), c.as_ptr(), &mut raw) };
+            }
+            Err(_) => {
+                let c = CString::new("?").unwrap();
+                unsafe { dn::decNumberFromString(n.mut_ptr(), c.as_ptr(), &mut raw) };
+            }
+        }
+        (n, raw.status)
+    }
+    pub fn from_i32(v: i32) -> Num {
+        let mut n = Num::with_capacity(10);
+        // SAFETY: room for 10 digits.
+        unsafe { dn::decNumberFromInt32(n.mut_ptr(), v) };
+        n
+    }
+    /// A copy with the sign set as `negative`.
+    pub fn with_sign(&self, negative: bool) -> Num {
+        let mut n = self.clone();
+        let mut bytes = n.buf[2].to_ne_bytes();
+        if negative {
+            bytes[0] |= dn::DECNEG;
+        } else {
+            bytes[0] &= !dn::DECNEG;
+        }
+        n.buf[2] = u32::from_ne_bytes(bytes);
+        n
+    }
+    /// Builds a number from its parts: coefficient digits (0..=9, most significant first), exponent,
+    /// and the special bits (DECINF, DECNAN, DECSNAN) and sign.
+    pub fn from_parts(digits: &[u8], exponent: i32, bits: u8) -> Num {
+        let mut start = 0;
+        while start + 1 < digits.len() && digits[start] == 0 {
+            start += 1;
+        }
+        let digits = if digits.is_empty() { &[0u8][..] } else { &digits[start..] };
+        let mut n = Num::with_capacity(digits.len());
+        // SAFETY: room for digits.len() digits.
+        unsafe { dn::decNumberSetBCD(n.mut_ptr(), digits.as_ptr(), digits.len() as u32) };
+        n.buf[1] = exponent as u32;
+        n.buf[2] = u32::from_ne_bytes([bits, 0, 0, 0]) | (n.buf[2] & 0xffff_ff00);
+        n
+    }
+}
+
+/// The parameters of one operation's context.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub prec: i32,
+    pub emax: i32,
+    pub emin: i32,
+    pub round: dn::rounding,
+    pub clamp: u8,
+}
+
+impl Ctx {
+    pub fn raw(&self) -> dn::decContext {
+        dn::decContext {
+            digits: self.prec.clamp(1, DEC_MAX_DIGITS),
+            emax: self.emax.clamp(0, DEC_MAX_EMAX),
+            emin: self.emin.clamp(DEC_MIN_EMIN, 0),
+            round: self.round,
+            traps: 0,
+            status: 0,
+            clamp: self.clamp,
+        }
+    }
+}
+
+pub type Op1 = unsafe extern "C" fn(*mut Raw, *const Raw, *mut dn::decContext) -> *mut Raw;
+pub type Op2 = unsafe extern "C" fn(*mut Raw, *const Raw, *const Raw, *mut dn::decContext) -> *mut Raw;
+pub type Op3 = unsafe extern "C" fn(*mut Raw, *const Raw, *const Raw, *const Raw, *mut dn::decContext) -> *mut Raw;
+
+/// Up to this precision a result gets room for the context's precision; above it, operations
+/// whose result the operands bound get only that (a context of prec=MAX_PREC must not allocate
+/// 425 million digits for `1 + 1`).
+const SMALL_PREC: usize = 4096;
+
+fn room(ctx: &Ctx, operands: &[&Num], bound: Option<usize>) -> usize {
+    let mut digits = ctx.prec.max(1) as usize;
+    // Only where no overflow can give the largest number (prec digits of 9s) and no clamp pads the
+    // coefficient with zeros: every operand's exponents far from the limits.
+    let limit = (ctx.emax as i64).min(-(ctx.emin as i64)) / 3;
+    let tame = ctx.clamp == 0 && operands.iter().all(|n| n.adjusted().abs() + (n.exponent() as i64).abs() + 2 < limit);
+    if digits > SMALL_PREC && tame {
+        if let Some(b) = bound {
+            digits = digits.min(b);
+        }
+    }
+    for n in operands {
+        digits = digits.max(n.digits().max(1) as usize);
+    }
+    digits + 1
+}
+
+fn same(f: usize, g: usize) -> bool {
+    f == g
+}
+
+/// The most digits `f(a)` can have whatever the precision, if the operand bounds it.
+fn bound1(f: Op1, a: &Num) -> Option<usize> {
+    let f = f as usize;
+    let da = a.digits().max(1) as usize;
+    let bounded = [
+        dn::decNumberPlus as Op1 as usize,
+        dn::decNumberMinus as Op1 as usize,
+        dn::decNumberAbs as Op1 as usize,
+        dn::decNumberReduce as Op1 as usize,
+        dn::decNumberToIntegralValue as Op1 as usize,
+        dn::decNumberToIntegralExact as Op1 as usize,
+        dn::decNumberLogB as Op1 as usize,
+    ];
+    bounded.iter().any(|&g| same(f, g)).then_some(da + 12)
+}
+
+/// The most digits `f(a, b)` can have whatever the precision, if the operands bound it.
+fn bound2(f: Op2, a: &Num, b: &Num) -> Option<usize> {
+    let f = f as usize;
+    let (da, db) = (a.digits().max(1) as usize, b.digits().max(1) as usize);
+    let spread = (a.exponent() as i64 - b.exponent() as i64).unsigned_abs() as usize;
+    let wide = da.saturating_add(db).saturating_add(spread).saturating_add(3);
+    let spread_ops = [
+        dn::decNumberAdd as Op2 as usize,
+        dn::decNumberSubtract as Op2 as usize,
+        dn::decNumberCompare as Op2 as usize,
+        dn::decNumberCompareSignal as Op2 as usize,
+        dn::decNumberCompareTotal as Op2 as usize,
+        dn::decNumberCompareTotalMag as Op2 as usize,
+        dn::decNumberMax as Op2 as usize,
+        dn::decNumberMaxMag as Op2 as usize,
+        dn::decNumberMin as Op2 as usize,
+        dn::decNumberMinMag as Op2 as usize,
+        dn::decNumberRemainder as Op2 as usize,
+        dn::decNumberRemainderNear as Op2 as usize,
+        dn::decNumberDivideInteger as Op2 as usize,
+        dn::decNumberQuantize as Op2 as usize,
+        dn::decNumberAnd as Op2 as usize,
+        dn::decNumberOr as Op2 as usize,
+        dn::decNumberXor as Op2 as usize,
+    ];
+    if same(f, dn::decNumberMultiply as Op2 as usize) {
+        return Some(da + db + 2);
+    }
+    spread_ops.iter().any(|&g| same(f, g)).then_some(wide)
+}
+
+/// `f(a)` in `ctx`: the result and the status it raised.
+pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
+    let mut raw = ctx.raw();
+    let mut r = Num::with_capacity(room(ctx, &[a], bound1(f, a)));
+    // SAFETY: the result has room for the context's precision and the operand's digits.
+    unsafe { f(r.mut_ptr(), a.ptr(), &mut raw) };
+    (r, raw.status)
+}
+
+pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
+    let mut raw = ctx.raw();
+    let mut r = Num::with_capacity(room(ctx, &[a, b], bound2(f, a, b)));
+    // SAFETY: as op1.
+    unsafe { f(r.mut_ptr(), a.ptr(), b.ptr(), &mut raw) };
+    (r, raw.status)
+}
+
+pub fn op3(ctx: &Ctx, f: Op3, a: &Num, b: &Num, c: &Num) -> (Num, u32) {
+    let mut raw = ctx.raw();
+    let mut r = Num::with_capacity(room(ctx, &[a, b, c], None));
+    // SAFETY: as op1.
+    unsafe { f(r.mut_ptr(), a.ptr(), b.ptr(), c.ptr(), &mut raw) };
+    (r, raw.status)
+}
+
+/// An operation whose result never rounds (copies): room for the operand's digits.
+pub fn copy_op(f: unsafe extern "C" fn(*mut Raw, *const Raw) -> *mut Raw, a: &Num) -> Num {
+    let mut r = Num::with_capacity(a.digits().max(1) as usize);
+    // SAFETY: the copy has the operand's digits.
+    unsafe { f(r.mut_ptr(), a.ptr()) };
+    r
+}
+
+pub fn copy_sign(a: &Num, b: &Num) -> Num {
+    let mut r = Num::with_capacity(a.digits().max(1) as usize);
+    // SAFETY: the copy has a's digits.
+    unsafe { dn::decNumberCopySign(r.mut_ptr(), a.ptr(), b.ptr()) };
+    r
+}
+
+/// The spec's `class` of `a` in `ctx` (subnormal depends on emin).
+pub fn class(ctx: &Ctx, a: &Num) -> dn::decClass {
+    let mut raw = ctx.raw();
+    // SAFETY: reads only.
+    unsafe { dn::decNumberClass(a.ptr(), &mut raw) }
+}
+
+pub fn is_normal(ctx: &Ctx, a: &Num) -> bool {
+    let mut raw = ctx.raw();
+    unsafe { dn::decNumberIsNormal(a.ptr(), &mut raw) != 0 }
+}
+
+pub fn is_subnormal(ctx: &Ctx, a: &Num) -> bool {
+    let mut raw = ctx.raw();
+    unsafe { dn::decNumberIsSubnormal(a.ptr(), &mut raw) != 0 }
+}
+
+/// Which of two finite or infinite numbers is larger (no NaNs): -1, 0 or 1.
+pub fn compare_values(a: &Num, b: &Num) -> i32 {
+    let ctx = Ctx { prec: 1, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round: dn::DEC_ROUND_HALF_EVEN, clamp: 0 };
+    let (r, _) = op2(&ctx, dn::decNumberCompare, a, b);
+    if r.is_zero() {
+        0
+    } else if r.is_negative() {
+        -1
+    } else {
+        1
+    }
+}
