@@ -1242,16 +1242,72 @@ mod decimal_module {
         c.into_ref(&vm.ctx)
     }
 
+    /// The last answer of `current_context`, good while the VM's stack of `contextvars` contexts
+    /// has the same top (the same object, held here so that it cannot be another one at the same
+    /// address) at the same depth, and no `setcontext` ran since (a set in any context moves
+    /// CONTEXT_GENERATION on). The context variable stays the truth; this saves looking it up.
+    struct CurrentCache {
+        top: Option<PyObjectRef>,
+        depth: usize,
+        generation: u64,
+        context: PyRef<PyDecContext>,
+    }
+
+    thread_local! {
+        static CURRENT: RefCell<Option<CurrentCache>> = const { RefCell::new(None) };
+        static CONTEXT_GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    fn cached_context(vm: &VirtualMachine) -> Option<PyRef<PyDecContext>> {
+        let stack = vm.context_stack.borrow();
+        let generation = CONTEXT_GENERATION.with(|g| g.get());
+        CURRENT.with(|c| {
+            let c = c.borrow();
+            let c = c.as_ref()?;
+            let same_top = match (&c.top, stack.last()) {
+                (Some(a), Some(b)) => a.is(b),
+                (None, None) => true,
+                _ => false,
+            };
+            (same_top && c.depth == stack.len() && c.generation == generation).then(|| c.context.clone())
+        })
+    }
+
+    fn remember_context(context: &PyRef<PyDecContext>, vm: &VirtualMachine) {
+        let stack = vm.context_stack.borrow();
+        let entry = CurrentCache {
+            top: stack.last().cloned(),
+            depth: stack.len(),
+            generation: CONTEXT_GENERATION.with(|g| g.get()),
+            context: context.clone(),
+        };
+        drop(stack);
+        let old = CURRENT.with(|c| c.borrow_mut().replace(entry));
+        drop(old);
+    }
+
+    fn set_context_var(context: PyRef<PyDecContext>, vm: &VirtualMachine) -> PyResult<()> {
+        let var = context_var(vm)?;
+        CONTEXT_GENERATION.with(|g| g.set(g.get() + 1));
+        vm.call_method(&var, "set", (context.clone(),))?;
+        remember_context(&context, vm);
+        Ok(())
+    }
+
     pub(crate) fn current_context(vm: &VirtualMachine) -> PyResult<PyRef<PyDecContext>> {
+        if let Some(c) = cached_context(vm) {
+            return Ok(c);
+        }
         let var = context_var(vm)?;
         let v = vm.call_method(&var, "get", (vm.ctx.none(),))?;
         if let Ok(c) = v.downcast::<PyDecContext>() {
+            remember_context(&c, vm);
             return Ok(c);
         }
         let c = PyDecContext::copy_from(&default_context(vm));
         c.flags.store(0, Relaxed);
         let c = c.into_ref(&vm.ctx);
-        vm.call_method(&var, "set", (c.clone(),))?;
+        set_context_var(c.clone(), vm)?;
         Ok(c)
     }
 
@@ -1273,9 +1329,7 @@ mod decimal_module {
         } else {
             c
         };
-        let var = context_var(vm)?;
-        vm.call_method(&var, "set", (c,))?;
-        Ok(())
+        set_context_var(c, vm)
     }
 
     fn context_arg(ctx: Option<PyObjectRef>, vm: &VirtualMachine) -> PyResult<PyRef<PyDecContext>> {
@@ -1305,9 +1359,9 @@ mod decimal_module {
         }
         #[pymethod]
         fn __exit__(zelf: &Py<Self>, _args: FuncArgs, vm: &VirtualMachine) -> PyResult<()> {
-            if let Some(saved) = zelf.saved.borrow_mut().take() {
-                let var = context_var(vm)?;
-                vm.call_method(&var, "set", (saved,))?;
+            let saved = zelf.saved.borrow_mut().take();
+            if let Some(saved) = saved {
+                set_context_var(saved, vm)?;
             }
             Ok(())
         }
