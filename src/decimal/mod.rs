@@ -24,7 +24,16 @@ mod decimal_module {
     use rustpython_vm::{common as rustpython_common, pyclass};
     use std::cell::RefCell;
     use std::str::FromStr;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU8, Ordering::Relaxed};
+
+    pub(crate) fn module_exec(vm: &VirtualMachine, module: &Py<rustpython_vm::builtins::PyModule>) -> PyResult<()> {
+        __module_exec(vm, module);
+        // Decimal is a numbers.Number (registered, as CPython's _decimal does).
+        let number = vm.import("numbers", 0)?.get_attr("Number", vm)?;
+        vm.call_method(&number, "register", (PyDecimal::class(&vm.ctx).to_owned(),))?;
+        Ok(())
+    }
 
     // ---- constants (CPython's values for a 32-bit build) ----
 
@@ -56,22 +65,38 @@ mod decimal_module {
         ("ROUND_HALF_EVEN", dn::DEC_ROUND_HALF_EVEN),
         ("ROUND_05UP", dn::DEC_ROUND_05UP),
     ];
-    #[pyattr]
-    const ROUND_UP: &str = "ROUND_UP";
-    #[pyattr]
-    const ROUND_DOWN: &str = "ROUND_DOWN";
-    #[pyattr]
-    const ROUND_CEILING: &str = "ROUND_CEILING";
-    #[pyattr]
-    const ROUND_FLOOR: &str = "ROUND_FLOOR";
-    #[pyattr]
-    const ROUND_HALF_UP: &str = "ROUND_HALF_UP";
-    #[pyattr]
-    const ROUND_HALF_DOWN: &str = "ROUND_HALF_DOWN";
-    #[pyattr]
-    const ROUND_HALF_EVEN: &str = "ROUND_HALF_EVEN";
-    #[pyattr]
-    const ROUND_05UP: &str = "ROUND_05UP";
+    #[pyattr(name = "ROUND_UP")]
+    fn round_up_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_UP").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_DOWN")]
+    fn round_down_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_DOWN").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_CEILING")]
+    fn round_ceiling_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_CEILING").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_FLOOR")]
+    fn round_floor_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_FLOOR").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_HALF_UP")]
+    fn round_half_up_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_HALF_UP").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_HALF_DOWN")]
+    fn round_half_down_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_HALF_DOWN").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_HALF_EVEN")]
+    fn round_half_even_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_HALF_EVEN").to_owned().into()
+    }
+    #[pyattr(name = "ROUND_05UP")]
+    fn round_05up_name(vm: &VirtualMachine) -> PyObjectRef {
+        vm.ctx.intern_str("ROUND_05UP").to_owned().into()
+    }
 
     fn rounding_name(r: dn::rounding) -> &'static str {
         ROUNDINGS.iter().find(|(_, v)| *v == r).map_or("ROUND_HALF_EVEN", |(n, _)| n)
@@ -255,8 +280,11 @@ mod decimal_module {
         capitals: AtomicU8,
         clamp: AtomicU8,
         /// Our signal bits.
-        flags: AtomicU32,
-        traps: AtomicU32,
+        flags: Arc<AtomicU32>,
+        traps: Arc<AtomicU32>,
+        /// The SignalDicts of `flags` and `traps`, made at first use (they hold the cells, not the
+        /// context, so no cycle).
+        views: RefCell<Option<(PyObjectRef, PyObjectRef)>>,
     }
 
     impl PyDecContext {
@@ -268,8 +296,9 @@ mod decimal_module {
                 round: AtomicU32::new(dn::DEC_ROUND_HALF_EVEN),
                 capitals: AtomicU8::new(1),
                 clamp: AtomicU8::new(0),
-                flags: AtomicU32::new(0),
-                traps: AtomicU32::new(S_INVALID | S_DIVZERO | S_OVERFLOW),
+                flags: Arc::new(AtomicU32::new(0)),
+                traps: Arc::new(AtomicU32::new(S_INVALID | S_DIVZERO | S_OVERFLOW)),
+                views: RefCell::new(None),
             }
         }
         fn copy_from(other: &PyDecContext) -> Self {
@@ -280,8 +309,9 @@ mod decimal_module {
                 round: AtomicU32::new(other.round.load(Relaxed)),
                 capitals: AtomicU8::new(other.capitals.load(Relaxed)),
                 clamp: AtomicU8::new(other.clamp.load(Relaxed)),
-                flags: AtomicU32::new(other.flags.load(Relaxed)),
-                traps: AtomicU32::new(other.traps.load(Relaxed)),
+                flags: Arc::new(AtomicU32::new(other.flags.load(Relaxed))),
+                traps: Arc::new(AtomicU32::new(other.traps.load(Relaxed))),
+                views: RefCell::new(None),
             }
         }
         pub(crate) fn params(&self) -> Ctx {
@@ -377,8 +407,8 @@ mod decimal_module {
                     "Emax" => self.set_emax(value, vm)?,
                     "capitals" => self.set_capitals(value, vm)?,
                     "clamp" => self.set_clamp(value, vm)?,
-                    "flags" => self.flags.store(signal_set(value, vm)?, Relaxed),
-                    "traps" => self.traps.store(signal_set(value, vm)?, Relaxed),
+                    "flags" => self.flags.store(signal_set(value, true, vm)?, Relaxed),
+                    "traps" => self.traps.store(signal_set(value, true, vm)?, Relaxed),
                     other => return Err(vm.new_type_error(format!("'{other}' is an invalid keyword argument for this function"))),
                 }
             }
@@ -387,7 +417,7 @@ mod decimal_module {
     }
 
     /// A list of signals, or a dict of every signal to a truth value, as signal bits.
-    fn signal_set(value: &PyObject, vm: &VirtualMachine) -> PyResult<u32> {
+    fn signal_set(value: &PyObject, allow_list: bool, vm: &VirtualMachine) -> PyResult<u32> {
         if let Some(d) = value.downcast_ref::<PyDict>() {
             let mut bits = 0;
             let mut seen = 0;
@@ -407,6 +437,9 @@ mod decimal_module {
         }
         if let Some(sd) = value.downcast_ref::<PySignalDictMixin>() {
             return Ok(sd.get_bits());
+        }
+        if !allow_list || value.downcast_ref::<PyList>().is_none() {
+            return Err(vm.new_type_error("argument must be a signal dict"));
         }
         let items = vm.extract_elements_with(value, Ok)?;
         let mut bits = 0;
@@ -497,7 +530,8 @@ mod decimal_module {
     impl Representable for PyDecContext {
         fn repr_str(zelf: &Py<Self>, _vm: &VirtualMachine) -> PyResult<String> {
             let names = |bits: u32| -> String {
-                [S_INVALID, S_FLOAT, S_DIVZERO, S_OVERFLOW, S_UNDERFLOW, S_SUBNORMAL, S_INEXACT, S_ROUNDED, S_CLAMPED]
+                // libmpdec's flag order, which CPython's repr follows.
+                [S_CLAMPED, S_INVALID, S_DIVZERO, S_INEXACT, S_FLOAT, S_OVERFLOW, S_ROUNDED, S_SUBNORMAL, S_UNDERFLOW]
                     .iter()
                     .filter(|b| bits & **b != 0)
                     .map(|b| signal_name(*b))
@@ -711,8 +745,9 @@ mod decimal_module {
             zelf.set_emin(&v, vm)
         }
         #[pygetset]
-        fn rounding(zelf: &Py<Self>) -> &'static str {
-            rounding_name(zelf.round.load(Relaxed))
+        fn rounding(zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
+            // The interned name: `ctx.rounding is ROUND_UP`, as in CPython.
+            vm.ctx.intern_str(rounding_name(zelf.round.load(Relaxed))).to_owned().into()
         }
         #[pygetset(name = "rounding", setter)]
         fn set_rounding_attr(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
@@ -740,7 +775,7 @@ mod decimal_module {
         }
         #[pygetset(setter)]
         fn set_flags(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-            zelf.flags.store(signal_set(&v, vm)?, Relaxed);
+            zelf.flags.store(signal_set(&v, false, vm)?, Relaxed);
             Ok(())
         }
         #[pygetset]
@@ -749,7 +784,7 @@ mod decimal_module {
         }
         #[pygetset(setter)]
         fn set_traps(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-            zelf.traps.store(signal_set(&v, vm)?, Relaxed);
+            zelf.traps.store(signal_set(&v, false, vm)?, Relaxed);
             Ok(())
         }
 
@@ -821,10 +856,6 @@ mod decimal_module {
             let a = ctx_operand(&a, vm)?;
             zelf.finalize(a.num(), vm)
         }
-        #[pymethod]
-        fn apply(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-            PyDecContext::_apply(zelf, a, vm)
-        }
         /// Rounds `a` to this context, as the spec's conversion does (the sign of zero is kept).
         fn finalize(&self, a: &Num, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let (r, st) = Num::parse(&a.to_sci(true), &self.params());
@@ -838,7 +869,7 @@ mod decimal_module {
                 return Ok(PyDecimal::new(Num::from_i32(0)).into_pyobject(vm));
             };
             if let Some(s) = num.downcast_ref::<PyStr>() {
-                let text = normalize_text(s.to_str().unwrap_or("\u{fffd}"));
+                let text = normalize_text_with(s.to_str().unwrap_or("\u{fffd}"), false);
                 let text = text.as_deref().unwrap_or("?");
                 let (mut r, st) = Num::parse(text, &zelf.params());
                 if st & dn::DEC_Conversion_syntax != 0 {
@@ -1089,34 +1120,36 @@ mod decimal_module {
     #[pyclass(module = "decimal", name = "SignalDictMixin")]
     #[derive(Debug, PyPayload)]
     pub(crate) struct PySignalDictMixin {
-        ctx: PyRef<PyDecContext>,
-        traps: bool,
+        /// A context's flags or traps; None for a SignalDict made from Python (invalid).
+        cell: Option<Arc<AtomicU32>>,
     }
 
     impl PySignalDictMixin {
-        fn cell(&self) -> &AtomicU32 {
-            if self.traps { &self.ctx.traps } else { &self.ctx.flags }
+        fn cell(&self, vm: &VirtualMachine) -> PyResult<&AtomicU32> {
+            self.cell.as_deref().ok_or_else(|| vm.new_value_error("invalid signal dict"))
         }
         fn get_bits(&self) -> u32 {
-            self.cell().load(Relaxed)
+            self.cell.as_deref().map_or(0, |c| c.load(Relaxed))
         }
     }
 
     impl Constructor for PySignalDictMixin {
         type Args = FuncArgs;
-        fn py_new(_cls: &Py<PyType>, _args: FuncArgs, vm: &VirtualMachine) -> PyResult<Self> {
-            Err(vm.new_type_error("SignalDict cannot be created directly"))
+        fn py_new(_cls: &Py<PyType>, _args: FuncArgs, _vm: &VirtualMachine) -> PyResult<Self> {
+            Ok(PySignalDictMixin { cell: None })
         }
     }
 
     impl PySignalDictMixin {
         fn get(&self, key: &PyObject, vm: &VirtualMachine) -> PyResult {
+            let bits = self.cell(vm)?.load(Relaxed);
             match signal_bit(key, vm) {
-                Some(b) => Ok(vm.ctx.new_bool(self.get_bits() & b != 0).into()),
+                Some(b) => Ok(vm.ctx.new_bool(bits & b != 0).into()),
                 None => Err(vm.new_key_error(key.to_owned())),
             }
         }
         fn set(&self, key: &PyObject, value: Option<PyObjectRef>, vm: &VirtualMachine) -> PyResult<()> {
+            let cell = self.cell(vm)?;
             let Some(b) = signal_bit(key, vm) else {
                 return Err(vm.new_key_error(key.to_owned()));
             };
@@ -1124,9 +1157,9 @@ mod decimal_module {
                 return Err(vm.new_value_error("signal keys cannot be deleted"));
             };
             if value.try_to_bool(vm)? {
-                self.cell().fetch_or(b, Relaxed);
+                cell.fetch_or(b, Relaxed);
             } else {
-                self.cell().fetch_and(!b, Relaxed);
+                cell.fetch_and(!b, Relaxed);
             }
             Ok(())
         }
@@ -1135,7 +1168,7 @@ mod decimal_module {
     impl AsMapping for PySignalDictMixin {
         fn as_mapping() -> &'static PyMappingMethods {
             static AS_MAPPING: PyMappingMethods = PyMappingMethods {
-                length: Some(|_m, _vm| Ok(9)),
+                length: Some(|m, vm| PySignalDictMixin::mapping_downcast(m).cell(vm).map(|_| 9)),
                 subscript: Some(|m, key, vm| PySignalDictMixin::mapping_downcast(m).get(key, vm)),
                 ass_subscript: Some(|m, key, value, vm| PySignalDictMixin::mapping_downcast(m).set(key, value, vm)),
             };
@@ -1144,7 +1177,8 @@ mod decimal_module {
     }
 
     impl Iterable for PySignalDictMixin {
-        fn iter(_zelf: PyRef<Self>, vm: &VirtualMachine) -> PyResult {
+        fn iter(zelf: PyRef<Self>, vm: &VirtualMachine) -> PyResult {
+            zelf.cell(vm)?;
             let keys: Vec<PyObjectRef> = signals(vm).into_iter().map(|(_, t)| t.into()).collect();
             <PyList as Iterable>::iter(vm.ctx.new_list(keys), vm)
         }
@@ -1152,7 +1186,7 @@ mod decimal_module {
 
     impl Representable for PySignalDictMixin {
         fn repr_str(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<String> {
-            let bits = zelf.get_bits();
+            let bits = zelf.cell(vm)?.load(Relaxed);
             let parts: Vec<String> = signals(vm)
                 .into_iter()
                 .map(|(b, t)| format!("<class 'decimal.{}'>:{}", t.name(), if bits & b != 0 { "True" } else { "False" }))
@@ -1166,7 +1200,7 @@ mod decimal_module {
         #[pymethod]
         fn copy(zelf: &Py<Self>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let d = vm.ctx.new_dict();
-            let bits = zelf.get_bits();
+            let bits = zelf.cell(vm)?.load(Relaxed);
             for (b, t) in signals(vm) {
                 d.set_item(t.as_object(), vm.ctx.new_bool(bits & b != 0).into(), vm)?;
             }
@@ -1197,8 +1231,14 @@ mod decimal_module {
     }
 
     fn signal_dict(ctx: PyRef<PyDecContext>, traps: bool, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        if let Some((f, t)) = ctx.views.borrow().as_ref() {
+            return Ok(if traps { t.clone() } else { f.clone() });
+        }
         let t = signal_dict_type(vm)?;
-        Ok(PyRef::new_ref(PySignalDictMixin { ctx, traps }, t, None).into())
+        let flags_view: PyObjectRef = PyRef::new_ref(PySignalDictMixin { cell: Some(ctx.flags.clone()) }, t.clone(), None).into();
+        let traps_view: PyObjectRef = PyRef::new_ref(PySignalDictMixin { cell: Some(ctx.traps.clone()) }, t, None).into();
+        *ctx.views.borrow_mut() = Some((flags_view.clone(), traps_view.clone()));
+        Ok(if traps { traps_view } else { flags_view })
     }
 
     // ---- the current context ----
@@ -1226,20 +1266,28 @@ mod decimal_module {
     fn default_context_attr(vm: &VirtualMachine) -> PyRef<PyDecContext> {
         default_context(vm)
     }
+    thread_local! {
+        static TEMPLATES: RefCell<Vec<PyRef<PyDecContext>>> = const { RefCell::new(Vec::new()) };
+    }
+
     #[pyattr(name = "BasicContext")]
     fn basic_context(vm: &VirtualMachine) -> PyRef<PyDecContext> {
         let c = PyDecContext::new_default();
         c.prec.store(9, Relaxed);
         c.round.store(dn::DEC_ROUND_HALF_UP, Relaxed);
         c.traps.store(S_INVALID | S_DIVZERO | S_OVERFLOW | S_UNDERFLOW | S_CLAMPED, Relaxed);
-        c.into_ref(&vm.ctx)
+        let c = c.into_ref(&vm.ctx);
+        TEMPLATES.with(|t| t.borrow_mut().push(c.clone()));
+        c
     }
     #[pyattr(name = "ExtendedContext")]
     fn extended_context(vm: &VirtualMachine) -> PyRef<PyDecContext> {
         let c = PyDecContext::new_default();
         c.prec.store(9, Relaxed);
         c.traps.store(0, Relaxed);
-        c.into_ref(&vm.ctx)
+        let c = c.into_ref(&vm.ctx);
+        TEMPLATES.with(|t| t.borrow_mut().push(c.clone()));
+        c
     }
 
     /// The last answer of `current_context`, good while the VM's stack of `contextvars` contexts
@@ -1322,7 +1370,8 @@ mod decimal_module {
             return Err(vm.new_type_error("argument must be a context"));
         };
         // The templates are copied, as CPython does.
-        let c = if c.is(&default_context(vm)) {
+        let template = c.is(&default_context(vm)) || TEMPLATES.with(|t| t.borrow().iter().any(|t| t.is(&c)));
+        let c = if template {
             let n = PyDecContext::copy_from(&c);
             n.flags.store(0, Relaxed);
             n.into_ref(&vm.ctx)
@@ -1505,7 +1554,13 @@ mod decimal_module {
     /// Python's string syntax to the spec's: whitespace stripped, underscores between digits
     /// dropped, non-ASCII decimal digits made ASCII. None: not a number's text at all.
     fn normalize_text(s: &str) -> Option<String> {
-        let t = s.trim_matches(|c: char| c.is_whitespace());
+        normalize_text_with(s, true)
+    }
+
+    /// As `normalize_text`; without `lenient` (Context.create_decimal), whitespace and
+    /// underscores are syntax errors.
+    fn normalize_text_with(s: &str, lenient: bool) -> Option<String> {
+        let t = if lenient { s.trim_matches(|c: char| c.is_whitespace()) } else { s };
         if t.is_empty() {
             return None;
         }
@@ -1513,6 +1568,9 @@ mod decimal_module {
         let mut out = String::with_capacity(t.len());
         for (i, &c) in chars.iter().enumerate() {
             if c == '_' {
+                if !lenient {
+                    return None;
+                }
                 let prev = i.checked_sub(1).map(|j| chars[j]);
                 let next = chars.get(i + 1);
                 if prev.is_some_and(|p| p.is_ascii_digit() || p.to_digit(10).is_some())
@@ -1562,6 +1620,11 @@ mod decimal_module {
                 ctx.add_status(dn::DEC_Conversion_syntax, vm)?;
                 return Ok(nan_result());
             }
+            if st != 0 {
+                // Beyond what converts exactly (decNumber's exponent range).
+                ctx.add_status(dn::DEC_Invalid_operation, vm)?;
+                return Ok(nan_result());
+            }
             return Ok(n);
         }
         if let Some(i) = value.downcast_ref::<PyInt>() {
@@ -1572,9 +1635,20 @@ mod decimal_module {
             return float_to_num(f.to_f64(), vm);
         }
         if value.downcast_ref::<PyTuple>().is_some() || value.downcast_ref::<PyList>().is_some() {
-            return tuple_to_num(value, vm);
+            let n = tuple_to_num(value, vm)?;
+            if n.is_finite() && !exponent_fits(n.exponent() as i64, n.adjusted()) {
+                ctx.add_status(dn::DEC_Invalid_operation, vm)?;
+                return Ok(nan_result());
+            }
+            return Ok(n);
         }
         Err(vm.new_type_error(format!("conversion from {} to Decimal is not supported", value.class().name())))
+    }
+
+    /// Whether a finite number's exponents are within decNumber's range.
+    fn exponent_fits(exponent: i64, adjusted: i64) -> bool {
+        let lo = number::DEC_MIN_EMIN as i64 - number::DEC_MAX_DIGITS as i64 + 1;
+        exponent >= lo && adjusted <= number::DEC_MAX_EMAX as i64
     }
 
     fn tuple_to_num(value: &PyObject, vm: &VirtualMachine) -> PyResult<Num> {
@@ -1596,10 +1670,8 @@ mod decimal_module {
                 _ => return Err(vm.new_value_error("string argument in the third position must be 'F', 'n' or 'N'")),
             }
         } else if let Some(i) = items[2].downcast_ref::<PyInt>() {
-            match i.as_bigint().to_i32() {
-                Some(e) => (0u8, e),
-                None => return Err(vm.new_value_error("exponent must be an integer")),
-            }
+            // Out of range: an exponent no number has (the caller signals InvalidOperation).
+            (0u8, i.as_bigint().to_i32().unwrap_or(i32::MAX))
         } else {
             return Err(vm.new_value_error("exponent must be an integer"));
         };
@@ -1895,6 +1967,15 @@ mod decimal_module {
         context: Option<PyObjectRef>,
     }
     #[derive(rustpython_vm::FromArgs)]
+    struct FmaArgs {
+        #[pyarg(any)]
+        other: PyObjectRef,
+        #[pyarg(any)]
+        third: PyObjectRef,
+        #[pyarg(any, default)]
+        context: Option<PyObjectRef>,
+    }
+    #[derive(rustpython_vm::FromArgs)]
     struct RoundingCtx {
         #[pyarg(any, default)]
         rounding: Option<PyObjectRef>,
@@ -2091,17 +2172,26 @@ mod decimal_module {
                 None => PyDecimal::to_int(&zelf.num, dn::DEC_ROUND_HALF_EVEN, vm),
                 Some(places) if vm.is_none(&places) => PyDecimal::to_int(&zelf.num, dn::DEC_ROUND_HALF_EVEN, vm),
                 Some(places) => {
-                    let Some(p) = places.downcast_ref::<PyInt>().and_then(|i| i.as_bigint().to_i32()) else {
+                    let Some(places) = places.downcast_ref::<PyInt>() else {
                         return Err(vm.new_type_error("optional arg must be an integer"));
                     };
-                    let q = Num::from_parts(&[1], p.saturating_neg(), 0);
+                    // A C int (32 bits here), as CPython's; an exponent beyond the context's
+                    // range is the quantize's InvalidOperation.
+                    let Some(p) = places.as_bigint().to_i32() else {
+                        return Err(vm.new_overflow_error("Python int too large to convert to C ssize_t"));
+                    };
                     let ctx = current_context(vm)?;
+                    let Some(exp) = p.checked_neg().filter(|e| exponent_fits(*e as i64, *e as i64)) else {
+                        ctx.add_status(dn::DEC_Invalid_operation, vm)?;
+                        return Ok(PyDecimal::new(nan_result()).into_pyobject(vm));
+                    };
+                    let q = Num::from_parts(&[1], exp, 0);
                     ctx.run2(dn::decNumberQuantize, &zelf.num, &q, vm)
                 }
             }
         }
         #[pymethod]
-        fn __format__(zelf: PyRef<Self>, spec: PyObjectRef, vm: &VirtualMachine) -> PyResult {
+        fn __format__(zelf: PyRef<Self>, spec: PyObjectRef, locale_override: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
             // Formatting is delegated to _pydecimal (the same text, in a context like ours).
             let ctx = current_context(vm)?;
             let py = vm.import("_pydecimal", 0)?;
@@ -2117,7 +2207,10 @@ mod decimal_module {
                 vm,
             )?;
             let d = py.get_attr("Decimal", vm)?.call((zelf.num.to_sci(true),), vm)?;
-            vm.call_method(&d, "__format__", (spec, pyctx))
+            match locale_override.into_option() {
+                Some(o) => vm.call_method(&d, "__format__", (spec, pyctx, o)),
+                None => vm.call_method(&d, "__format__", (spec, pyctx)),
+            }
         }
 
         #[pymethod]
@@ -2213,10 +2306,10 @@ mod decimal_module {
             zelf.integral(args, dn::decNumberToIntegralExact, vm)
         }
         #[pymethod]
-        fn fma(zelf: &Py<Self>, other: PyObjectRef, third: PyObjectRef, context: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-            let ctx = context_arg(context.into_option(), vm)?;
-            let b = ctx_operand(&other, vm)?;
-            let c = ctx_operand(&third, vm)?;
+        fn fma(zelf: &Py<Self>, args: FmaArgs, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+            let ctx = context_arg(args.context, vm)?;
+            let b = ctx_operand(&args.other, vm)?;
+            let c = ctx_operand(&args.third, vm)?;
             let (r, st) = number::op3(&ctx.params(), dn::decNumberFMA, &zelf.num, b.num(), c.num());
             ctx.add_status(st, vm)?;
             Ok(PyDecimal::new(r).into_pyobject(vm))

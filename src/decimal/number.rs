@@ -190,6 +190,8 @@ impl Num {
         }
         let digits = if digits.is_empty() { &[0u8][..] } else { &digits[start..] };
         let mut n = Num::with_capacity(digits.len());
+        // decNumberSetBCD fills the number's `digits` digits: set them first.
+        n.buf[0] = digits.len() as u32;
         // SAFETY: room for digits.len() digits.
         unsafe { dn::decNumberSetBCD(n.mut_ptr(), digits.as_ptr(), digits.len() as u32) };
         n.buf[1] = exponent as u32;
