@@ -14,9 +14,9 @@ mod decimal_module {
     use num_traits::{ToPrimitive, Zero};
     use rustpython_vm::{
         AsObject, Py, PyObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine,
-        builtins::{PyDict, PyFloat, PyInt, PyList, PyStr, PyTuple, PyType, PyTypeRef},
+        builtins::{PyDict, PyFloat, PyInt, PyList, PyStr, PyStrRef, PyTuple, PyType, PyTypeRef},
         common::hash::{self, PyHash},
-        function::{FuncArgs, OptionalArg, PyComparisonValue},
+        function::{FuncArgs, OptionalArg, PyComparisonValue, PySetterValue},
         protocol::PyNumberMethods,
         protocol::PyMappingMethods,
         types::{AsMapping, AsNumber, Comparable, Constructor, Hashable, Initializer, Iterable, PyComparisonOp, Representable},
@@ -454,7 +454,8 @@ mod decimal_module {
 
     fn int_arg(v: &PyObject, vm: &VirtualMachine) -> PyResult<i64> {
         match v.downcast_ref::<PyInt>() {
-            Some(i) => i.as_bigint().to_i64().ok_or_else(|| vm.new_overflow_error("Python int too large to convert to C ssize_t")),
+            // A C ssize_t of a 32-bit build, as CPython's limits are.
+            Some(i) => i.as_bigint().to_i32().map(i64::from).ok_or_else(|| vm.new_overflow_error("Python int too large to convert to C ssize_t")),
             None => Err(vm.new_type_error("an integer is required")),
         }
     }
@@ -725,7 +726,10 @@ mod decimal_module {
             zelf.prec.load(Relaxed)
         }
         #[pygetset(name = "prec", setter)]
-        fn set_prec_attr(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_prec_attr(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_prec(&v, vm)
         }
         #[pygetset(name = "Emax")]
@@ -733,7 +737,10 @@ mod decimal_module {
             zelf.emax.load(Relaxed)
         }
         #[pygetset(name = "Emax", setter)]
-        fn emax_set(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn emax_set(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_emax(&v, vm)
         }
         #[pygetset(name = "Emin")]
@@ -741,7 +748,10 @@ mod decimal_module {
             zelf.emin.load(Relaxed)
         }
         #[pygetset(name = "Emin", setter)]
-        fn emin_set(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn emin_set(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_emin(&v, vm)
         }
         #[pygetset]
@@ -750,7 +760,10 @@ mod decimal_module {
             vm.ctx.intern_str(rounding_name(zelf.round.load(Relaxed))).to_owned().into()
         }
         #[pygetset(name = "rounding", setter)]
-        fn set_rounding_attr(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_rounding_attr(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_rounding(&v, vm)
         }
         #[pygetset]
@@ -758,7 +771,10 @@ mod decimal_module {
             zelf.capitals.load(Relaxed)
         }
         #[pygetset(name = "capitals", setter)]
-        fn set_capitals_attr(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_capitals_attr(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_capitals(&v, vm)
         }
         #[pygetset]
@@ -766,7 +782,10 @@ mod decimal_module {
             zelf.clamp.load(Relaxed)
         }
         #[pygetset(name = "clamp", setter)]
-        fn set_clamp_attr(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_clamp_attr(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.set_clamp(&v, vm)
         }
         #[pygetset]
@@ -774,7 +793,10 @@ mod decimal_module {
             signal_dict(zelf, false, vm)
         }
         #[pygetset(setter)]
-        fn set_flags(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_flags(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.flags.store(signal_set(&v, false, vm)?, Relaxed);
             Ok(())
         }
@@ -783,7 +805,10 @@ mod decimal_module {
             signal_dict(zelf, true, vm)
         }
         #[pygetset(setter)]
-        fn set_traps(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        fn set_traps(zelf: &Py<Self>, v: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            let PySetterValue::Assign(v) = v else {
+                return Err(vm.new_attribute_error("context attributes cannot be deleted"));
+            };
             zelf.traps.store(signal_set(&v, false, vm)?, Relaxed);
             Ok(())
         }
@@ -2191,7 +2216,7 @@ mod decimal_module {
             }
         }
         #[pymethod]
-        fn __format__(zelf: PyRef<Self>, spec: PyObjectRef, locale_override: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
+        fn __format__(zelf: PyRef<Self>, spec: PyStrRef, locale_override: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
             // Formatting is delegated to _pydecimal (the same text, in a context like ours).
             let ctx = current_context(vm)?;
             let py = vm.import("_pydecimal", 0)?;
@@ -2208,6 +2233,7 @@ mod decimal_module {
             )?;
             let d = py.get_attr("Decimal", vm)?.call((zelf.num.to_sci(true),), vm)?;
             match locale_override.into_option() {
+                Some(o) if o.downcast_ref::<PyDict>().is_none() => Err(vm.new_type_error("optional argument must be a dict")),
                 Some(o) => vm.call_method(&d, "__format__", (spec, pyctx, o)),
                 None => vm.call_method(&d, "__format__", (spec, pyctx)),
             }

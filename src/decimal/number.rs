@@ -149,8 +149,20 @@ impl Num {
     /// A number from its text, rounded to `ctx` (the spec's `to-number` with that context).
     pub fn parse(text: &str, ctx: &Ctx) -> (Num, u32) {
         let mut raw = ctx.raw();
-        // The number has at most as many digits as its text has characters.
-        let mut n = Num::with_capacity((ctx.prec.max(1) as usize).min(text.len().max(1)));
+        // Room for the context's precision: a rounded result has at most that many digits, but
+        // an overflow to the largest number or a clamp's zeros can reach it whatever the text.
+        // Above SMALL_PREC, only as many digits as the text has characters, where neither can
+        // happen (no clamp, and the exponent far from the limits).
+        let prec = ctx.prec.max(1) as usize;
+        let mut room = prec;
+        if prec > SMALL_PREC && ctx.clamp == 0 && text.len() < prec {
+            let (exact, status) = Num::parse_exact(text);
+            let limit = (ctx.emax as i64).min(-(ctx.emin as i64)) / 3;
+            if status == 0 && exact.adjusted().abs() + (exact.exponent() as i64).abs() + 2 < limit {
+                room = text.len().max(1);
+            }
+        }
+        let mut n = Num::with_capacity(room);
         match CString::new(text) {
             Ok(c) => {
                 // SAFETY: `n` has room for ctx.prec digits, the most decNumberFromString writes.
@@ -301,8 +313,27 @@ fn bound2(f: Op2, a: &Num, b: &Num) -> Option<usize> {
     spread_ops.iter().any(|&g| same(f, g)).then_some(wide)
 }
 
+/// decNumber's exp, ln and log10 take contexts up to 999999 in precision and exponents only.
+const MAX_MATH: i32 = 999_999;
+
 /// `f(a)` in `ctx`: the result and the status it raised.
 pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
+    let fa = f as usize;
+    let math = [dn::decNumberExp as Op1 as usize, dn::decNumberLn as Op1 as usize, dn::decNumberLog10 as Op1 as usize];
+    if math.contains(&fa) && ctx.prec <= MAX_MATH && (ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
+        // A wider exponent range than decNumber's math allows: computed within its range, which
+        // is right unless the result leaves it (then InvalidOperation, as decNumber would say).
+        let narrow = Ctx { emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+        let (r, status) = op1_raw(&narrow, f, a);
+        if status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped) == 0 {
+            return (r, status);
+        }
+        return op1_raw(ctx, f, a);
+    }
+    op1_raw(ctx, f, a)
+}
+
+fn op1_raw(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
     let mut raw = ctx.raw();
     let mut r = Num::with_capacity(room(ctx, &[a], bound1(f, a)));
     // SAFETY: the result has room for the context's precision and the operand's digits.
@@ -311,6 +342,32 @@ pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
 }
 
 pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
+    // rotate and shift work on the last `prec` digits of a longer coefficient (the spec's
+    // Python reading, which CPython's libmpdec shares); decNumber would leave it whole.
+    let fa = f as usize;
+    if (fa == dn::decNumberRotate as Op2 as usize || fa == dn::decNumberShift as Op2 as usize)
+        && a.is_finite()
+        && a.digits() > ctx.prec.max(1)
+    {
+        let digits = a.coefficient_digits();
+        let keep = &digits[digits.len() - ctx.prec.max(1) as usize..];
+        let sign = if a.is_negative() { dn::DECNEG } else { 0 };
+        let cut = Num::from_parts(keep, a.exponent(), sign);
+        return op2_raw(ctx, f, &cut, b);
+    }
+    if fa == dn::decNumberQuantize as Op2 as usize {
+        let (r, status) = op2_raw(ctx, f, a, b);
+        if status & dn::DEC_Overflow != 0 {
+            // A quantized result past Emax is an invalid operation in Python's reading of the
+            // spec (decNumber reports an overflow).
+            return (Num::from_parts(&[], 0, dn::DECNAN), dn::DEC_Invalid_operation);
+        }
+        return (r, status);
+    }
+    op2_raw(ctx, f, a, b)
+}
+
+fn op2_raw(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
     let mut raw = ctx.raw();
     let mut r = Num::with_capacity(room(ctx, &[a, b], bound2(f, a, b)));
     // SAFETY: as op1.
