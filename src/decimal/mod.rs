@@ -815,19 +815,22 @@ mod decimal_module {
 
         // Unchecked setters, which CPython's tests use to reach past the 32-bit limits.
         #[pymethod]
-        fn _unsafe_setprec(zelf: &Py<Self>, v: i64, vm: &VirtualMachine) -> PyResult<()> {
+        fn _unsafe_setprec(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            let v = int_arg(&v, vm)?;
             let v = i32::try_from(v).ok().filter(|v| *v >= 1).ok_or_else(|| vm.new_value_error("valid range for unsafe prec is [1, 1070000000]"))?;
             zelf.prec.store(v, Relaxed);
             Ok(())
         }
         #[pymethod]
-        fn _unsafe_setemax(zelf: &Py<Self>, v: i64, vm: &VirtualMachine) -> PyResult<()> {
+        fn _unsafe_setemax(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            let v = int_arg(&v, vm)?;
             let v = i32::try_from(v).ok().filter(|v| *v >= 0).ok_or_else(|| vm.new_value_error("valid range for unsafe emax is [0, 1070000000]"))?;
             zelf.emax.store(v, Relaxed);
             Ok(())
         }
         #[pymethod]
-        fn _unsafe_setemin(zelf: &Py<Self>, v: i64, vm: &VirtualMachine) -> PyResult<()> {
+        fn _unsafe_setemin(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+            let v = int_arg(&v, vm)?;
             let v = i32::try_from(v).ok().filter(|v| *v <= 0).ok_or_else(|| vm.new_value_error("valid range for unsafe emin is [-1070000000, 0]"))?;
             zelf.emin.store(v, Relaxed);
             Ok(())
@@ -2218,6 +2221,15 @@ mod decimal_module {
         #[pymethod]
         fn __format__(zelf: PyRef<Self>, spec: PyStrRef, locale_override: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult {
             // Formatting is delegated to _pydecimal (the same text, in a context like ours).
+            // A width or precision past a C int is CPython's ValueError (not a huge string).
+            let too_big = spec
+                .to_str()
+                .unwrap_or("")
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|run| !run.is_empty() && run.parse::<i32>().is_err());
+            if too_big {
+                return Err(vm.new_value_error("invalid format string"));
+            }
             let ctx = current_context(vm)?;
             let py = vm.import("_pydecimal", 0)?;
             // _pydecimal.Context(prec, rounding, Emin, Emax, capitals)

@@ -320,12 +320,15 @@ const MAX_MATH: i32 = 999_999;
 pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
     let fa = f as usize;
     let math = [dn::decNumberExp as Op1 as usize, dn::decNumberLn as Op1 as usize, dn::decNumberLog10 as Op1 as usize];
-    if math.contains(&fa) && ctx.prec <= MAX_MATH && (ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
-        // A wider exponent range than decNumber's math allows: computed within its range, which
-        // is right unless the result leaves it (then InvalidOperation, as decNumber would say).
-        let narrow = Ctx { emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+    if math.contains(&fa) && (ctx.prec > MAX_MATH || ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
+        // A wider context than decNumber's math allows: computed within its limits, which is
+        // right unless the result leaves its exponent range, or is inexact where the precision
+        // was cut (then decNumber's InvalidContext: see the README's decimal section).
+        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
         let (r, status) = op1_raw(&narrow, f, a);
-        if status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped) == 0 {
+        let range_ok = status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped) == 0;
+        let prec_ok = ctx.prec <= MAX_MATH || status & (dn::DEC_Inexact | dn::DEC_Rounded) == 0;
+        if range_ok && prec_ok {
             return (r, status);
         }
         return op1_raw(ctx, f, a);
@@ -354,6 +357,15 @@ pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
         let sign = if a.is_negative() { dn::DECNEG } else { 0 };
         let cut = Num::from_parts(keep, a.exponent(), sign);
         return op2_raw(ctx, f, &cut, b);
+    }
+    if fa == dn::decNumberScaleB as Op2 as usize {
+        // decNumber scales without rounding to the context; the spec's result is rounded.
+        let (r, status) = op2_raw(ctx, f, a, b);
+        if r.is_finite() && (r.digits() > ctx.prec || r.adjusted() > ctx.emax as i64 || r.adjusted() < ctx.emin as i64) {
+            let (rounded, more) = Num::parse(&r.to_sci(true), ctx);
+            return (rounded, status | more);
+        }
+        return (r, status);
     }
     if fa == dn::decNumberQuantize as Op2 as usize {
         let (r, status) = op2_raw(ctx, f, a, b);
