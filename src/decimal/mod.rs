@@ -1106,8 +1106,10 @@ mod decimal_module {
 
     /// `pow(a, b, m)`: every operand an integer, b >= 0, m != 0; the result exact (a Python int pow).
     fn power_modulo(ctx: &PyDecContext, a: &Num, b: &Num, m: &Num, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        if a.is_nan() || b.is_nan() || m.is_nan() {
-            let (r, st) = number::op2(&ctx.params(), dn::decNumberAdd, if a.is_nan() { a } else if b.is_nan() { b } else { m }, a);
+        // NaNs: the first signalling one (made quiet, InvalidOperation), else the first quiet one.
+        let nan = [a, b, m].into_iter().find(|n| n.is_snan()).or_else(|| [a, b, m].into_iter().find(|n| n.is_nan()));
+        if let Some(nan) = nan {
+            let (r, st) = number::op1(&ctx.params(), dn::decNumberPlus, nan);
             ctx.add_status(st, vm)?;
             return Ok(PyDecimal::new(r).into_pyobject(vm));
         }
@@ -1115,8 +1117,16 @@ mod decimal_module {
             ctx.add_status(dn::DEC_Invalid_operation, vm)?;
             Ok(PyDecimal::new(nan_result()).into_pyobject(vm))
         };
-        let is_int = |n: &Num| n.is_finite() && n.exponent() >= 0;
-        if !is_int(a) || !is_int(b) || !is_int(m) || b.is_negative() || m.is_zero() || (a.is_zero() && b.is_zero()) {
+        // Integral: an exponent >= 0, or only zeros after the point.
+        let is_int = |n: &Num| {
+            n.is_finite()
+                && (n.exponent() >= 0 || {
+                    let digits = n.coefficient_digits();
+                    let frac = ((-(n.exponent() as i64)) as usize).min(digits.len());
+                    digits[digits.len() - frac..].iter().all(|&d| d == 0)
+                })
+        };
+        if !is_int(a) || !is_int(b) || !is_int(m) || (b.is_negative() && !b.is_zero()) || m.is_zero() || (a.is_zero() && b.is_zero()) {
             return invalid(vm);
         }
         if m.adjusted() + 1 > ctx.prec.load(Relaxed) as i64 {
@@ -1128,7 +1138,7 @@ mod decimal_module {
         let r = vm.call_method(
             vm.builtins.as_object(),
             "pow",
-            (vm.ctx.new_bigint(&ai), vm.ctx.new_bigint(&bi), vm.ctx.new_bigint(&malachite_bigint_abs(&mi))),
+            (vm.ctx.new_bigint(&malachite_bigint_abs(&ai)), vm.ctx.new_bigint(&bi), vm.ctx.new_bigint(&malachite_bigint_abs(&mi))),
         )?;
         let r = r.downcast_ref::<PyInt>().map(|i| i.as_bigint().clone()).unwrap_or_default();
         let mut n = Num::parse_exact(&r.to_string()).0;
