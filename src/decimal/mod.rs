@@ -817,21 +817,21 @@ mod decimal_module {
         #[pymethod]
         fn _unsafe_setprec(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
             let v = int_arg(&v, vm)?;
-            let v = i32::try_from(v).ok().filter(|v| *v >= 1).ok_or_else(|| vm.new_value_error("valid range for unsafe prec is [1, 1070000000]"))?;
+            let v = i32::try_from(v).ok().filter(|v| (1..=1_070_000_000).contains(v)).ok_or_else(|| vm.new_value_error("valid range for unsafe prec is [1, 1070000000]"))?;
             zelf.prec.store(v, Relaxed);
             Ok(())
         }
         #[pymethod]
         fn _unsafe_setemax(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
             let v = int_arg(&v, vm)?;
-            let v = i32::try_from(v).ok().filter(|v| *v >= 0).ok_or_else(|| vm.new_value_error("valid range for unsafe emax is [0, 1070000000]"))?;
+            let v = i32::try_from(v).ok().filter(|v| (0..=1_070_000_000).contains(v)).ok_or_else(|| vm.new_value_error("valid range for unsafe emax is [0, 1070000000]"))?;
             zelf.emax.store(v, Relaxed);
             Ok(())
         }
         #[pymethod]
         fn _unsafe_setemin(zelf: &Py<Self>, v: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
             let v = int_arg(&v, vm)?;
-            let v = i32::try_from(v).ok().filter(|v| *v <= 0).ok_or_else(|| vm.new_value_error("valid range for unsafe emin is [-1070000000, 0]"))?;
+            let v = i32::try_from(v).ok().filter(|v| (-1_070_000_000..=0).contains(v)).ok_or_else(|| vm.new_value_error("valid range for unsafe emin is [-1070000000, 0]"))?;
             zelf.emin.store(v, Relaxed);
             Ok(())
         }
@@ -845,7 +845,7 @@ mod decimal_module {
             zelf.emax.load(Relaxed) as i64 - zelf.prec.load(Relaxed) as i64 + 1
         }
         #[pymethod]
-        fn radix(zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
+        fn radix(_zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
             PyDecimal::new(Num::from_i32(10)).into_pyobject(vm)
         }
         #[pymethod]
@@ -952,47 +952,47 @@ mod decimal_module {
             Ok(PyDecimal::new(r).into_pyobject(vm))
         }
         #[pymethod]
-        fn compare_total(zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn compare_total(_zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             let b = ctx_operand(&b, vm)?;
             Ok(compare_total_num(a.num(), b.num(), false, vm))
         }
         #[pymethod]
-        fn compare_total_mag(zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn compare_total_mag(_zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             let b = ctx_operand(&b, vm)?;
             Ok(compare_total_num(a.num(), b.num(), true, vm))
         }
         #[pymethod]
-        fn same_quantum(zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn same_quantum(_zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             let a = ctx_operand(&a, vm)?;
             let b = ctx_operand(&b, vm)?;
             Ok(same_quantum_num(a.num(), b.num()))
         }
         #[pymethod]
-        fn copy_abs(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn copy_abs(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             Ok(PyDecimal::new(number::copy_op(dn::decNumberCopyAbs, a.num())).into_pyobject(vm))
         }
         #[pymethod]
-        fn copy_negate(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn copy_negate(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             Ok(PyDecimal::new(number::copy_op(dn::decNumberCopyNegate, a.num())).into_pyobject(vm))
         }
         #[pymethod]
-        fn copy_decimal(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn copy_decimal(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             Ok(PyDecimal::new(a.num().clone()).into_pyobject(vm))
         }
         #[pymethod]
-        fn canonical(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn canonical(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             match a.downcast_ref::<PyDecimal>() {
                 Some(_) => Ok(a),
                 None => Err(vm.new_type_error("argument must be a Decimal")),
             }
         }
         #[pymethod]
-        fn copy_sign(zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        fn copy_sign(_zelf: &Py<Self>, a: PyObjectRef, b: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
             let a = ctx_operand(&a, vm)?;
             let b = ctx_operand(&b, vm)?;
             Ok(PyDecimal::new(number::copy_sign(a.num(), b.num())).into_pyobject(vm))
@@ -1013,38 +1013,38 @@ mod decimal_module {
             Ok(a.num().to_eng(zelf.caps()))
         }
         #[pymethod]
-        fn is_canonical(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_canonical(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             match a.downcast_ref::<PyDecimal>() {
                 Some(_) => Ok(true),
                 None => Err(vm.new_type_error("argument must be a Decimal")),
             }
         }
         #[pymethod]
-        fn is_finite(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_finite(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_finite())
         }
         #[pymethod]
-        fn is_infinite(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_infinite(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_infinite())
         }
         #[pymethod]
-        fn is_nan(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_nan(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_nan())
         }
         #[pymethod]
-        fn is_qnan(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_qnan(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_qnan())
         }
         #[pymethod]
-        fn is_snan(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_snan(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_snan())
         }
         #[pymethod]
-        fn is_signed(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_signed(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_negative())
         }
         #[pymethod]
-        fn is_zero(zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        fn is_zero(_zelf: &Py<Self>, a: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
             Ok(ctx_operand(&a, vm)?.num().is_zero())
         }
         #[pymethod]
@@ -2403,11 +2403,11 @@ mod decimal_module {
             zelf
         }
         #[pygetset]
-        fn imag(zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
+        fn imag(_zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
             PyDecimal::new(Num::from_i32(0)).into_pyobject(vm)
         }
         #[pymethod]
-        fn radix(zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
+        fn radix(_zelf: &Py<Self>, vm: &VirtualMachine) -> PyObjectRef {
             PyDecimal::new(Num::from_i32(10)).into_pyobject(vm)
         }
         #[pymethod]
@@ -2420,7 +2420,7 @@ mod decimal_module {
             Ok(class_name(number::class(&ctx.params(), &zelf.num)))
         }
         #[pymethod]
-        fn is_canonical(zelf: &Py<Self>) -> bool {
+        fn is_canonical(_zelf: &Py<Self>) -> bool {
             true
         }
         #[pymethod]
