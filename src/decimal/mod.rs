@@ -1943,8 +1943,14 @@ mod decimal_module {
     // Python's numeric hash, for a number `coefficient * 10**exponent`.
     const HASH_MODULUS: u64 = hash::MODULUS as u64;
 
+    /// 10's inverse modulo 2**61-1.
+    const INV10: u64 = 2_075_258_708_292_324_556;
+
+    /// a * b mod 2**61-1 (a, b < 2**61), by the Mersenne reduction.
     fn mulmod(a: u64, b: u64) -> u64 {
-        ((a as u128 * b as u128) % HASH_MODULUS as u128) as u64
+        let p = a as u128 * b as u128;
+        let r = (p as u64 & HASH_MODULUS) + (p >> 61) as u64;
+        if r >= HASH_MODULUS { r - HASH_MODULUS } else { r }
     }
     fn powmod(mut base: u64, mut exp: u64) -> u64 {
         let mut r = 1u64;
@@ -1974,14 +1980,16 @@ mod decimal_module {
             // The coefficient mod P, units most significant first.
             let mut c = 0u64;
             for &u in n.units().iter().rev() {
-                c = (mulmod(c, 1000) + u as u64) % HASH_MODULUS;
+                c = mulmod(c, 1000) + u as u64;
+                if c >= HASH_MODULUS {
+                    c -= HASH_MODULUS;
+                }
             }
             let e = n.exponent() as i64;
             let scale = if e >= 0 {
                 powmod(10, e as u64)
             } else {
-                // 10's inverse mod P is 10**(P-2).
-                powmod(powmod(10, HASH_MODULUS - 2), (-e) as u64)
+                powmod(INV10, (-e) as u64)
             };
             let mut h = mulmod(c, scale) as i64;
             if n.is_negative() {

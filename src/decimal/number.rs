@@ -359,25 +359,25 @@ pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
         return op2_raw(ctx, f, &cut, b);
     }
     if fa == dn::decNumberAdd as Op2 as usize || fa == dn::decNumberSubtract as Op2 as usize {
-        let (r, status) = op2_raw(ctx, f, a, b);
-        if status & dn::DEC_Inexact == 0 || !a.is_finite() || !b.is_finite() {
-            return (r, status);
-        }
         // decNumber 3.68 can round an inexact sum twice (99949.9 + 0.200000 at precision 3
-        // gives 9.99E+4, not 1.00E+5: CPython's extra.decTest, extr1010): the exact sum, then
-        // one rounding to the context.
+        // gives 9.99E+4, not 1.00E+5: CPython's extra.decTest, extr1010). A sum that may not fit
+        // the precision is made exactly, then rounded once (decNumberPlus of a non-zero number
+        // only rounds it to the context).
+        if !a.is_finite() || !b.is_finite() {
+            return op2_raw(ctx, f, a, b);
+        }
         let top = a.adjusted().max(b.adjusted());
         let bottom = (a.exponent() as i64).min(b.exponent() as i64);
         let exact_digits = top - bottom + 2;
-        if exact_digits > 100_000 {
-            return (r, status);
+        if exact_digits <= ctx.prec as i64 || exact_digits > 100_000 {
+            return op2_raw(ctx, f, a, b);
         }
         let wide = Ctx { prec: exact_digits as i32, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round: ctx.round, clamp: 0 };
         let (sum, exact_status) = op2_raw(&wide, f, a, b);
-        if exact_status & (dn::DEC_Inexact | dn::DEC_Overflow | dn::DEC_Underflow) != 0 {
-            return (r, status);
+        if exact_status != 0 || sum.is_zero() {
+            return op2_raw(ctx, f, a, b);
         }
-        return Num::parse(&sum.to_sci(true), ctx);
+        return op1_raw(ctx, dn::decNumberPlus, &sum);
     }
     if fa == dn::decNumberPower as Op2 as usize && ctx.prec <= MAX_MATH && (ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
         // As exp/ln/log10 in op1: decNumber's non-integer powers take exponents up to 999999.
