@@ -388,6 +388,35 @@ pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
         }
         return op2_raw(ctx, f, a, b);
     }
+    if ctx.prec as usize > SMALL_PREC && a.is_finite() && b.is_finite() && !b.is_zero() {
+        // decNumber's division sizes its work areas by the precision: at MAX_PREC it faults
+        // (wasm32). An integer quotient and its remainder need only the digits the operands
+        // give; a true quotient is tried at a modest precision, which is the answer when exact.
+        let (da, db) = (a.digits() as i64, b.digits() as i64);
+        let integer_ops = [
+            dn::decNumberDivideInteger as Op2 as usize,
+            dn::decNumberRemainder as Op2 as usize,
+            dn::decNumberRemainderNear as Op2 as usize,
+        ];
+        if integer_ops.contains(&fa) {
+            let quotient = (a.adjusted() - b.adjusted() + 2).max(1);
+            let needed = quotient + da.max(db) + 2;
+            if needed < ctx.prec as i64 {
+                return op2_raw(&Ctx { prec: needed as i32, ..*ctx }, f, a, b);
+            }
+        } else if fa == dn::decNumberDivide as Op2 as usize {
+            let trial = da + db + 50;
+            if trial < ctx.prec as i64 {
+                let (r, status) = op2_raw(&Ctx { prec: trial as i32, ..*ctx }, f, a, b);
+                if status & (dn::DEC_Inexact | dn::DEC_Rounded) == 0 {
+                    return (r, status);
+                }
+                if ctx.prec > 1_000_000 {
+                    return (Num::from_parts(&[], 0, dn::DECNAN), dn::DEC_Insufficient_storage);
+                }
+            }
+        }
+    }
     if fa == dn::decNumberScaleB as Op2 as usize {
         // decNumber scales without rounding to the context; the spec's result is rounded.
         let (r, status) = op2_raw(ctx, f, a, b);
