@@ -225,6 +225,17 @@ def decimal_quantize():
     return run, made_by("_decimal", decimal.Decimal.quantize)
 
 
+@op("decimal-format", "3000 f'{Decimal:,.2f}'")
+def decimal_format():
+    values = [v / 7 for v in decimals()]
+
+    def run():
+        return [f"{v:,.2f}" for v in values]
+
+    assert run()[0] == format(values[0], ",.2f") and "." in run()[0]
+    return run, made_by("_decimal", decimal.Decimal.__format__)
+
+
 @op("strptime", "500 datetime.strptime")
 def strptime():
     stamps = [f"20{n % 30:02d}-{n % 12 + 1:02d}-{n % 28 + 1:02d} {n % 24:02d}:{n % 60:02d}:{n % 59:02d}"

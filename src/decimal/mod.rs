@@ -32,7 +32,34 @@ mod decimal_module {
         // Decimal is a numbers.Number (registered, as CPython's _decimal does).
         let number = vm.import("numbers", 0)?.get_attr("Number", vm)?;
         vm.call_method(&number, "register", (PyDecimal::class(&vm.ctx).to_owned(),))?;
+        // Types of ours that CPython's _decimal has but does not export (`from _decimal import *`
+        // would give them to `decimal`).
+        for internal in ["ContextManager", "SignalDictMixin"] {
+            module.dict().del_item(internal, vm)?;
+        }
         Ok(())
+    }
+
+    /// The widest IEEE interchange format `IEEEContext` makes (CPython 3.14, 32-bit build).
+    #[pyattr]
+    const IEEE_CONTEXT_MAX_BITS: isize = 256;
+
+    /// The context of the IEEE 754 interchange format of `bits` bits (a multiple of 32), traps off.
+    #[pyfunction(name = "IEEEContext")]
+    fn ieee_context(bits: isize, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        if bits <= 0 || bits > IEEE_CONTEXT_MAX_BITS || bits % 32 != 0 {
+            return Err(vm.new_value_error(format!("argument must be a multiple of 32, with a maximum of {IEEE_CONTEXT_MAX_BITS}")));
+        }
+        let ctx = PyDecContext::class(&vm.ctx).as_object().call((), vm)?;
+        let c = ctx.downcast_ref::<PyDecContext>().ok_or_else(|| vm.new_type_error("Context"))?;
+        let emax = 3 * (1i32 << (bits / 16 + 3));
+        c.prec.store(9 * (bits as i32 / 32) - 2, Relaxed);
+        c.emax.store(emax, Relaxed);
+        c.emin.store(1 - emax, Relaxed);
+        c.round.store(dn::DEC_ROUND_HALF_EVEN, Relaxed);
+        c.clamp.store(1, Relaxed);
+        c.traps.store(0, Relaxed);
+        Ok(ctx)
     }
 
     // ---- constants (CPython's values for a 32-bit build) ----
@@ -269,6 +296,10 @@ mod decimal_module {
 
     // ---- Context ----
 
+    /// Context(prec=None, rounding=None, Emin=None, Emax=None, capitals=None, clamp=None, flags=None, traps=None)
+    /// --
+    ///
+    /// The context of decimal arithmetic: precision, rounding, exponent limits, flags and traps.
     #[pyattr]
     #[pyclass(module = "decimal", name = "Context")]
     #[derive(Debug, PyPayload)]
@@ -892,8 +923,8 @@ mod decimal_module {
         }
 
         #[pymethod]
-        fn create_decimal(zelf: &Py<Self>, num: OptionalArg<PyObjectRef>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-            let Some(num) = num.into_option() else {
+        fn create_decimal(zelf: &Py<Self>, args: CreateDecimalArgs, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+            let Some(num) = args.num.into_option() else {
                 return Ok(PyDecimal::new(Num::from_i32(0)).into_pyobject(vm));
             };
             if let Some(s) = num.downcast_ref::<PyStr>() {
@@ -908,6 +939,18 @@ mod decimal_module {
             }
             if num.downcast_ref::<PyFloat>().is_some() {
                 zelf.add_status(DN_FLOAT_OPERATION, vm)?;
+            }
+            if num.downcast_ref::<PyTuple>().is_some() || num.downcast_ref::<PyList>().is_some() {
+                let n = tuple_to_num(&num, vm)?;
+                if n.is_finite() && !exponent_fits(n.exponent() as i64, n.adjusted()) {
+                    // Past decNumber's exponents: the number's text, read in this context, is
+                    // clamped, or overflows or underflows as CPython's would.
+                    let sign = if n.is_negative() { "-" } else { "" };
+                    let text = format!("{sign}{}E{}", n.coefficient_string(), n.exponent());
+                    let (r, st) = Num::parse(&text, &zelf.params());
+                    zelf.add_status(st, vm)?;
+                    return Ok(PyDecimal::new(r).into_pyobject(vm));
+                }
             }
             let exact = convert_exact(&num, &vm.ctx.none(), zelf, vm)?;
             zelf.finalize(&exact, vm)
@@ -1058,12 +1101,18 @@ mod decimal_module {
     }
 
     #[derive(rustpython_vm::FromArgs)]
+    struct CreateDecimalArgs {
+        #[pyarg(positional, optional, py_default = "\"0\"")]
+        num: OptionalArg<PyObjectRef>,
+    }
+
+    #[derive(rustpython_vm::FromArgs)]
     struct PowerArgs {
         #[pyarg(any)]
         a: PyObjectRef,
         #[pyarg(any)]
         b: PyObjectRef,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         modulo: Option<PyObjectRef>,
     }
 
@@ -1132,20 +1181,48 @@ mod decimal_module {
         if m.adjusted() + 1 > ctx.prec.load(Relaxed) as i64 {
             return invalid(vm);
         }
-        let ai = num_to_bigint(a);
-        let bi = num_to_bigint(b);
-        let mi = num_to_bigint(m);
-        let r = vm.call_method(
-            vm.builtins.as_object(),
-            "pow",
-            (vm.ctx.new_bigint(&malachite_bigint_abs(&ai)), vm.ctx.new_bigint(&bi), vm.ctx.new_bigint(&malachite_bigint_abs(&mi))),
-        )?;
-        let r = r.downcast_ref::<PyInt>().map(|i| i.as_bigint().clone()).unwrap_or_default();
+        let mi = malachite_bigint_abs(&num_to_bigint(m));
+        // |a| mod m without writing out a's power of ten (1E+10000000 has ten million digits):
+        // its coefficient mod m times 10**exponent mod m.
+        let base = {
+            let (coefficient, tens) = integral_parts(a);
+            (&coefficient % &mi) * BigInt::from(10).modpow(&BigInt::from(tens), &mi) % &mi
+        };
+        let r = if b.is_zero() {
+            BigInt::from(1) % &mi
+        } else if base.is_zero() || base == BigInt::from(1) {
+            // Any positive power of 0 or 1 (the exponent need not be written out either).
+            base
+        } else {
+            let (coefficient, tens) = integral_parts(b);
+            let exponent = coefficient * num_traits::pow::pow(BigInt::from(10), tens as usize);
+            base.modpow(&exponent, &mi)
+        };
         let mut n = Num::parse_exact(&r.to_string()).0;
-        if a.is_negative() && bi.clone() % BigInt::from(2) != BigInt::zero() {
+        if a.is_negative() && exponent_is_odd(b) {
             n = n.with_sign(true);
         }
         Ok(PyDecimal::new(n).into_pyobject(vm))
+    }
+
+    /// An integral number as |coefficient| (its fraction's zeros dropped) and a power of ten.
+    fn integral_parts(n: &Num) -> (BigInt, u64) {
+        let digits = n.coefficient_string();
+        let e = n.exponent() as i64;
+        let kept = if e >= 0 { &digits[..] } else { &digits[..(digits.len() as i64 + e).max(0) as usize] };
+        let coefficient = if kept.is_empty() { BigInt::zero() } else { BigInt::from_str(kept).unwrap_or_default() };
+        (coefficient, e.max(0) as u64)
+    }
+
+    /// Whether an integral number is odd: its units digit.
+    fn exponent_is_odd(n: &Num) -> bool {
+        let e = n.exponent() as i64;
+        if e > 0 {
+            return false;
+        }
+        let digits = n.coefficient_digits();
+        let at = digits.len() as i64 - 1 + e;
+        at >= 0 && digits[at as usize] % 2 == 1
     }
 
     fn malachite_bigint_abs(v: &BigInt) -> BigInt {
@@ -1403,8 +1480,8 @@ mod decimal_module {
     }
 
     #[pyfunction]
-    fn setcontext(ctx: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        let Ok(c) = ctx.downcast::<PyDecContext>() else {
+    fn setcontext(context: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        let Ok(c) = context.downcast::<PyDecContext>() else {
             return Err(vm.new_type_error("argument must be a context"));
         };
         // The templates are copied, as CPython does.
@@ -1454,19 +1531,20 @@ mod decimal_module {
         }
     }
 
+    #[derive(rustpython_vm::FromArgs)]
+    struct LocalContextArgs {
+        #[pyarg(any, default, py_default = "None")]
+        ctx: Option<PyObjectRef>,
+        #[pyarg(flatten)]
+        settings: rustpython_vm::function::KwArgs,
+    }
+
     #[pyfunction]
-    fn localcontext(args: FuncArgs, vm: &VirtualMachine) -> PyResult<PyContextManager> {
-        let mut ctx_obj: Option<PyObjectRef> = args.args.first().cloned();
-        if args.args.len() > 1 {
-            return Err(vm.new_type_error("localcontext() takes at most 1 positional argument"));
-        }
+    fn localcontext(args: LocalContextArgs, vm: &VirtualMachine) -> PyResult<PyContextManager> {
+        let ctx_obj = args.ctx;
         let mut settings: Vec<(&str, PyObjectRef)> = Vec::new();
         const NAMES: [&str; 8] = ["prec", "rounding", "Emin", "Emax", "capitals", "clamp", "flags", "traps"];
-        for (k, v) in &args.kwargs {
-            if k.as_str().ok() == Some("ctx") {
-                ctx_obj = Some(v.clone());
-                continue;
-            }
+        for (k, v) in &args.settings {
             match NAMES.iter().find(|n| **n == k.as_str().unwrap_or("")) {
                 Some(n) => settings.push((n, v.clone())),
                 None => return Err(vm.new_type_error(format!("'{k}' is an invalid keyword argument for this function"))),
@@ -1480,6 +1558,10 @@ mod decimal_module {
 
     // ---- Decimal ----
 
+    /// Decimal(value="0", context=None)
+    /// --
+    ///
+    /// A decimal floating-point number, from an int, a string, a float, a tuple or a Decimal.
     #[pyattr]
     #[pyclass(module = "decimal", name = "Decimal")]
     #[derive(PyPayload)]
@@ -1689,6 +1771,130 @@ mod decimal_module {
         exponent >= lo && adjusted <= number::DEC_MAX_EMAX as i64
     }
 
+    /// `__format__`'s locale override as CPython's C decimal reads it, for `_pydecimal`: the
+    /// decimal point of 1 to 4 bytes (UTF-8), a separator of at most 4, and the grouping a string
+    /// of group lengths (a C string: it ends at NUL; a length past 127 is negative as a C char,
+    /// invalid), given to `_pydecimal` as its list (ending in 0 to repeat the last length, or at
+    /// CHAR_MAX to stop).
+    /// The fixed-point formats money is printed with (`.2f`, `,.2f`, `+.1%`, `f`), made here:
+    /// through `_pydecimal` a format took ~200 times native CPython's time. The spec: an optional
+    /// sign, an optional `,`, an optional `.places`, then `f`, `F` or `%`; a finite number. The
+    /// rest (width, fill, `e`, `g`, `n`, specials) goes to `_pydecimal`. As CPython: rounded by
+    /// the context's rounding, no flags, a negative zero keeps its sign.
+    fn format_fixed_point(n: &Num, spec: &str, round: dn::rounding) -> Option<String> {
+        if !n.is_finite() {
+            return None;
+        }
+        let mut rest = spec;
+        let sign = match rest.chars().next() {
+            Some(c @ ('+' | '-' | ' ')) => {
+                rest = &rest[1..];
+                c
+            }
+            _ => '-',
+        };
+        let group = rest.starts_with(',');
+        if group {
+            rest = &rest[1..];
+        }
+        let kind = rest.chars().last()?;
+        if !matches!(kind, 'f' | 'F' | '%') {
+            return None;
+        }
+        rest = &rest[..rest.len() - 1];
+        let places: Option<i32> = match rest.strip_prefix('.') {
+            Some(p) if !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse().ok()?),
+            None if rest.is_empty() => None,
+            _ => return None,
+        };
+        let sign_bit = if n.is_negative() { dn::DECNEG } else { 0 };
+        let value = if kind == '%' { Num::from_parts(&n.coefficient_digits(), n.exponent().checked_add(2)?, sign_bit) } else { n.clone() };
+        let value = match places {
+            Some(p) => number::rescale(&value, -p, round)?,
+            None => value,
+        };
+        let digits = value.coefficient_string();
+        let e = value.exponent() as i64;
+        let (int_part, frac) = if e >= 0 && value.coefficient_is_zero() {
+            ("0".to_owned(), String::new())
+        } else if e >= 0 {
+            (format!("{digits}{}", "0".repeat(e as usize)), String::new())
+        } else {
+            let k = (-e) as usize;
+            if digits.len() > k {
+                (digits[..digits.len() - k].to_owned(), digits[digits.len() - k..].to_owned())
+            } else {
+                ("0".to_owned(), format!("{}{digits}", "0".repeat(k - digits.len())))
+            }
+        };
+        let int_part = if group {
+            let bytes = int_part.as_bytes();
+            let mut out = String::with_capacity(bytes.len() + bytes.len() / 3);
+            for (i, &b) in bytes.iter().enumerate() {
+                if i > 0 && (bytes.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(b as char);
+            }
+            out
+        } else {
+            int_part
+        };
+        let mut text = String::with_capacity(int_part.len() + frac.len() + 3);
+        if value.is_negative() {
+            text.push('-');
+        } else if sign != '-' {
+            text.push(sign);
+        }
+        text.push_str(&int_part);
+        if !frac.is_empty() {
+            text.push('.');
+            text.push_str(&frac);
+        }
+        if kind == '%' {
+            text.push('%');
+        }
+        Some(text)
+    }
+
+    /// The longest fixed-point text `Decimal.__format__` makes (characters).
+    const MAX_FORMAT_LEN: i64 = 50_000_000;
+
+    fn locale_override_for_pydecimal(o: &Py<PyDict>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let invalid = || vm.new_value_error("invalid override dict");
+        let copy = o.copy().into_ref(&vm.ctx);
+        for (key, lo, hi) in [("decimal_point", 1, 4), ("thousands_sep", 0, 4)] {
+            if let Some(v) = o.get_item_opt(key, vm)? {
+                let v = v.downcast::<PyStr>().map_err(|_| vm.new_type_error(format!("{key} must be a str")))?;
+                let len = v.as_wtf8().len();
+                if len < lo || len > hi {
+                    return Err(invalid());
+                }
+            }
+        }
+        if let Some(g) = o.get_item_opt("grouping", vm)? {
+            if let Some(g) = g.downcast_ref::<PyStr>() {
+                let text = g.to_str().unwrap_or("\u{fffd}");
+                let mut lengths = Vec::new();
+                for c in text.chars().take_while(|&c| c != '\0') {
+                    if c as u32 > 127 {
+                        return Err(invalid());
+                    }
+                    lengths.push(c as u32);
+                    if c as u32 == 127 {
+                        break;
+                    }
+                }
+                if lengths.last().is_some_and(|&l| l != 127) {
+                    lengths.push(0);
+                }
+                let list: Vec<PyObjectRef> = lengths.into_iter().map(|l| vm.ctx.new_int(l).into()).collect();
+                copy.set_item("grouping", vm.ctx.new_list(list).into(), vm)?;
+            }
+        }
+        Ok(copy.into())
+    }
+
     fn tuple_to_num(value: &PyObject, vm: &VirtualMachine) -> PyResult<Num> {
         let items = vm.extract_elements_with(value, Ok)?;
         if items.len() != 3 {
@@ -1708,8 +1914,12 @@ mod decimal_module {
                 _ => return Err(vm.new_value_error("string argument in the third position must be 'F', 'n' or 'N'")),
             }
         } else if let Some(i) = items[2].downcast_ref::<PyInt>() {
-            // Out of range: an exponent no number has (the caller signals InvalidOperation).
-            (0u8, i.as_bigint().to_i32().unwrap_or(i32::MAX))
+            // A C ssize_t, as CPython reads it (wasm32: 32 bits); past decNumber's exponents the
+            // caller signals InvalidOperation, or rounds to its context (create_decimal).
+            match i.as_bigint().to_i32() {
+                Some(e) => (0u8, e),
+                None => return Err(vm.new_overflow_error("Python int too large to convert to C ssize_t")),
+            }
         } else {
             return Err(vm.new_value_error("exponent must be an integer"));
         };
@@ -1762,9 +1972,9 @@ mod decimal_module {
 
     #[derive(rustpython_vm::FromArgs)]
     pub(crate) struct DecimalArgs {
-        #[pyarg(any, optional)]
+        #[pyarg(any, optional, py_default = "\"0\"")]
         value: OptionalArg<PyObjectRef>,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
 
@@ -2002,14 +2212,14 @@ mod decimal_module {
 
     #[derive(rustpython_vm::FromArgs)]
     struct CtxOnly {
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
     #[derive(rustpython_vm::FromArgs)]
     struct OtherCtx {
         #[pyarg(any)]
         other: PyObjectRef,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
     #[derive(rustpython_vm::FromArgs)]
@@ -2018,23 +2228,23 @@ mod decimal_module {
         other: PyObjectRef,
         #[pyarg(any)]
         third: PyObjectRef,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
     #[derive(rustpython_vm::FromArgs)]
     struct RoundingCtx {
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         rounding: Option<PyObjectRef>,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
     #[derive(rustpython_vm::FromArgs)]
     struct QuantizeArgs {
         #[pyarg(any)]
         exp: PyObjectRef,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         rounding: Option<PyObjectRef>,
-        #[pyarg(any, default)]
+        #[pyarg(any, default, py_default = "None")]
         context: Option<PyObjectRef>,
     }
 
@@ -2244,11 +2454,41 @@ mod decimal_module {
                 .to_str()
                 .unwrap_or("")
                 .split(|c: char| !c.is_ascii_digit())
-                .any(|run| !run.is_empty() && run.parse::<i32>().is_err());
+                .any(|run| !run.is_empty() && run.parse::<i32>().map_or(true, |v| v == i32::MAX));
             if too_big {
                 return Err(vm.new_value_error("invalid format string"));
             }
+            let spec_text = spec.to_str().unwrap_or("");
+            // CPython 3.11's C decimal has no alternate form ('#') and no '_' grouping
+            // (`_pydecimal`, which formats here, takes both).
+            let body = match spec_text.char_indices().nth(1) {
+                Some((at, c)) if "<>=^".contains(c) => &spec_text[at + c.len_utf8()..],
+                _ => spec_text.strip_prefix(['<', '>', '=', '^']).unwrap_or(spec_text),
+            };
+            if body.contains(['#', '_']) {
+                return Err(vm.new_value_error("invalid format string"));
+            }
+            // A fixed-point text of a number with a huge exponent is as long as the exponent
+            // (999993520 characters for 3.9E+999993523 at '.1%'); past MAX_FORMAT_LEN it is
+            // refused as the memory it would take, not attempted (an allocation that fails in
+            // Rust is a trap).
+            if let Some(ty) = body.chars().last().filter(|c| "fF%".contains(*c)) {
+                let n = &zelf.num;
+                let places: i64 = body.rsplit_once('.').and_then(|(_, p)| p.trim_end_matches(ty).parse().ok()).unwrap_or(0);
+                if n.is_finite() && n.adjusted().abs() + places > MAX_FORMAT_LEN {
+                    return Err(vm.new_memory_error("decimal: the formatted number would be too long".to_owned()));
+                }
+            }
             let ctx = current_context(vm)?;
+            if locale_override.is_missing() && spec_text.is_empty() {
+                // `f"{d}"`: str(d).
+                return Ok(vm.ctx.new_str(zelf.num.to_sci(ctx.caps())).into());
+            }
+            if locale_override.is_missing() {
+                if let Some(text) = format_fixed_point(&zelf.num, spec_text, ctx.round.load(Relaxed)) {
+                    return Ok(vm.ctx.new_str(text).into());
+                }
+            }
             let py = vm.import("_pydecimal", 0)?;
             // _pydecimal.Context(prec, rounding, Emin, Emax, capitals)
             let pyctx = py.get_attr("Context", vm)?.call(
@@ -2263,8 +2503,10 @@ mod decimal_module {
             )?;
             let d = py.get_attr("Decimal", vm)?.call((zelf.num.to_sci(true),), vm)?;
             match locale_override.into_option() {
-                Some(o) if o.downcast_ref::<PyDict>().is_none() => Err(vm.new_type_error("optional argument must be a dict")),
-                Some(o) => vm.call_method(&d, "__format__", (spec, pyctx, o)),
+                Some(o) => match o.downcast::<PyDict>() {
+                    Ok(o) => vm.call_method(&d, "__format__", (spec, pyctx, locale_override_for_pydecimal(&o, vm)?)),
+                    Err(_) => Err(vm.new_type_error("optional argument must be a dict")),
+                },
                 None => vm.call_method(&d, "__format__", (spec, pyctx)),
             }
         }
@@ -2301,6 +2543,10 @@ mod decimal_module {
             if n.is_infinite() {
                 return Err(vm.new_overflow_error("cannot convert Infinity to integer ratio"));
             }
+            if n.is_zero() {
+                // Whatever the exponent (10**-e of 0E-425000000 is not needed).
+                return Ok(vm.new_tuple((vm.ctx.new_int(0), vm.ctx.new_int(1))).into());
+            }
             let c = BigInt::from_str(&n.coefficient_string()).unwrap_or_default();
             let c = if n.is_negative() { -c } else { c };
             let e = n.exponent();
@@ -2313,6 +2559,15 @@ mod decimal_module {
                 if g.is_zero() { (BigInt::zero(), BigInt::from(1)) } else { (c / &g, d / &g) }
             };
             Ok(vm.new_tuple((vm.ctx.new_bigint(&num), vm.ctx.new_bigint(&den))).into())
+        }
+        /// A Decimal of an int, a float or a Decimal, exactly (CPython 3.14).
+        #[pyclassmethod]
+        fn from_number(cls: PyTypeRef, number: PyObjectRef, vm: &VirtualMachine) -> PyResult {
+            let real = number.downcast_ref::<PyInt>().is_some() || number.downcast_ref::<PyFloat>().is_some() || number.downcast_ref::<PyDecimal>().is_some();
+            if !real {
+                return Err(vm.new_type_error(format!("Cannot convert {} to Decimal", number.repr(vm)?)));
+            }
+            cls.as_object().call((number,), vm)
         }
         #[pyclassmethod]
         fn from_float(cls: PyTypeRef, f: PyObjectRef, vm: &VirtualMachine) -> PyResult {

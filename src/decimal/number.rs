@@ -173,7 +173,7 @@ impl Num {
                 unsafe { dn::decNumberFromString(n.mut_ptr(), c.as_ptr(), &mut raw) };
             }
         }
-        (n, raw.status)
+        fold_down(ctx, n, raw.status)
     }
     pub fn from_i32(v: i32) -> Num {
         let mut n = Num::with_capacity(10);
@@ -316,22 +316,262 @@ fn bound2(f: Op2, a: &Num, b: &Num) -> Option<usize> {
 /// decNumber's exp, ln and log10 take contexts up to 999999 in precision and exponents only.
 const MAX_MATH: i32 = 999_999;
 
+/// Past this precision an inexact result of an operation that fills the precision is refused
+/// (MemoryError, as CPython's libmpdec when it cannot allocate the digits).
+const MAX_INEXACT_PREC: i32 = 1_000_000;
+
+/// Above SMALL_PREC, an operation whose result may fill the precision (a quotient, a power, a
+/// root, exp/ln/log10) is first run at `trial` digits, what its operands need when the result is
+/// exact: decNumber sizes its work by the precision, so at MAX_PREC `Decimal(4).sqrt()` or
+/// `Decimal(1).ln()` would compute hundreds of millions of digits (or fault in division). A
+/// result that is exact and in range there (no rounding, no limit touched) is the result at any
+/// precision; else `None`, or MemoryError's status past MAX_INEXACT_PREC.
+fn exact_at_trial(ctx: &Ctx, trial: i64, run: impl Fn(&Ctx) -> (Num, u32)) -> Option<(Num, u32)> {
+    if ctx.prec as usize <= SMALL_PREC || trial >= ctx.prec as i64 {
+        return None;
+    }
+    let (r, status) = run(&Ctx { prec: trial as i32, ..*ctx });
+    let limits = dn::DEC_Inexact | dn::DEC_Rounded | dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped;
+    let refused = dn::DEC_Invalid_context | dn::DEC_Insufficient_storage;
+    if status & (limits | refused) == 0 {
+        return Some((r, status));
+    }
+    if status & dn::DEC_Overflow != 0 {
+        // Too large at any precision.
+        return Some(overflow_result(ctx, r.is_negative()));
+    }
+    if ctx.prec > MAX_INEXACT_PREC {
+        return Some((Num::from_parts(&[], 0, dn::DECNAN), dn::DEC_Insufficient_storage));
+    }
+    None
+}
+
+/// Under clamp=1 the spec keeps every exponent at most Emax - prec + 1, padding the coefficient
+/// with zeros (a fold-down, Clamped); decNumber does it for normal results only, not for a
+/// subnormal one (extra.decTest extr0121: `1E-10` with Emax 9, Emin -9, prec 24 is
+/// `1.0000E-10`).
+fn fold_down(ctx: &Ctx, r: Num, status: u32) -> (Num, u32) {
+    if r.is_nan() {
+        return cut_payload(ctx, r, status);
+    }
+    if ctx.clamp == 0 || !r.is_finite() || r.coefficient_is_zero() {
+        return (r, status);
+    }
+    let top = ctx.emax as i64 - ctx.prec as i64 + 1;
+    let shift = r.exponent() as i64 - top;
+    if shift <= 0 || r.digits() as i64 + shift > ctx.prec as i64 {
+        return (r, status);
+    }
+    let mut digits = r.coefficient_digits();
+    digits.resize(digits.len() + shift as usize, 0);
+    let sign = if r.is_negative() { dn::DECNEG } else { 0 };
+    (Num::from_parts(&digits, top as i32, sign), status | dn::DEC_Clamped)
+}
+
+/// A NaN's payload keeps at most prec - clamp digits, its last (as libmpdec; decNumber cuts
+/// to prec in some operations and not at all in others: `Decimal('NaN12345').log10()` at
+/// precision 3 is `NaN345`).
+fn cut_payload(ctx: &Ctx, r: Num, status: u32) -> (Num, u32) {
+    let keep = (ctx.prec as i64 - ctx.clamp as i64).max(0) as usize;
+    if r.coefficient_is_zero() || (r.digits() as usize) <= keep {
+        return (r, status);
+    }
+    let digits = r.coefficient_digits();
+    let kept = &digits[digits.len() - keep..];
+    let bits = r.bits() & (dn::DECNAN | dn::DECSNAN | dn::DECNEG);
+    (Num::from_parts(if kept.is_empty() { &[0] } else { kept }, 0, bits), status)
+}
+
+/// The spec's result of an overflow in `ctx`, Infinity or the largest finite number as the
+/// rounding says, with its status (decNumber's own overflow, from a number past any Emax).
+fn overflow_result(ctx: &Ctx, negative: bool) -> (Num, u32) {
+    Num::parse(if negative { "-1E+1999999999" } else { "1E+1999999999" }, ctx)
+}
+
+/// A coefficient of at most 36 digits as an integer (18 digits at a time in u64: 128-bit
+/// multiplications are library calls on wasm32).
+fn coefficient_u128(n: &Num) -> Option<u128> {
+    if n.digits() > 36 {
+        return None;
+    }
+    let units = n.units();
+    let low_units = units.len().min(6);
+    let low = units[..low_units].iter().rev().fold(0u64, |v, &u| v * 1000 + u as u64);
+    if units.len() <= 6 {
+        return Some(low as u128);
+    }
+    let high = units[6..].iter().rev().fold(0u64, |v, &u| v * 1000 + u as u64);
+    Some(high as u128 * 1_000_000_000_000_000_000 + low as u128)
+}
+
+/// A finite number from a coefficient below 10**36 and an exponent: its units written straight
+/// into the number, from two u64 halves of 18 digits (u128 arithmetic is library calls on wasm32).
+fn from_u128(c: u128, exponent: i32, negative: bool) -> Num {
+    const E18: u128 = 1_000_000_000_000_000_000;
+    let high = (c / E18) as u64;
+    let low = (c - high as u128 * E18) as u64;
+    let mut units = [0u16; 12];
+    let (mut l, mut h) = (low, high);
+    for k in 0..6 {
+        units[k] = (l % 1000) as u16;
+        l /= 1000;
+        units[6 + k] = (h % 1000) as u16;
+        h /= 1000;
+    }
+    let digits = if high > 0 { 18 + high.ilog10() as usize + 1 } else { low.checked_ilog10().map_or(1, |d| d as usize + 1) };
+    let mut n = Num::with_capacity(digits);
+    n.buf[0] = digits as u32;
+    n.buf[1] = exponent as u32;
+    n.buf[2] = u32::from(if negative { dn::DECNEG } else { 0 });
+    let count = digits.div_ceil(DPUN);
+    // SAFETY: with_capacity(digits) holds the header and `count` units, 2-aligned at byte 10.
+    let out = unsafe { std::slice::from_raw_parts_mut(n.buf.as_mut_ptr().cast::<u8>().add(HEADER).cast::<u16>(), count) };
+    out.copy_from_slice(&units[..count]);
+    n
+}
+
+fn decimal_digits(v: u128) -> i64 {
+    if v <= u64::MAX as u128 {
+        return (v as u64).checked_ilog10().map_or(1, |d| d as i64 + 1);
+    }
+    v.ilog10() as i64 + 1
+}
+
+/// The quotient of two finite non-zero numbers whose scaled dividend fits 128 bits, in a
+/// context with no clamp, when the result is normal; else None (decNumber's division, which
+/// works unit by unit and took two thirds of a division's time at 28 digits). The spec's
+/// division: the coefficient to the context's precision, rounded by its rounding, or, exact, the
+/// fewest digits down to the ideal exponent (the dividend's less the divisor's).
+fn small_quotient(ctx: &Ctx, a: &Num, b: &Num) -> Option<(Num, u32)> {
+    if !a.is_finite() || !b.is_finite() || a.coefficient_is_zero() || b.coefficient_is_zero() || ctx.clamp != 0 || ctx.prec > 36 {
+        return None;
+    }
+    let (x, y) = (coefficient_u128(a)?, coefficient_u128(b)?);
+    let prec = ctx.prec as i64;
+    let (dx, dy) = (decimal_digits(x), decimal_digits(y));
+    // x * 10**shift / y has prec digits.
+    let mut shift = prec - dx + dy - 1;
+    if shift < 0 || dx + shift + 1 > 38 {
+        return None;
+    }
+    let mut scaled = x.checked_mul(10u128.checked_pow(shift as u32)?)?;
+    if scaled < y.checked_mul(10u128.pow(ctx.prec as u32 - 1))? {
+        shift += 1;
+        scaled = scaled.checked_mul(10)?;
+    }
+    let q = scaled / y;
+    let r = scaled - q * y;
+    let mut q = q;
+    let mut exponent = a.exponent() as i64 - b.exponent() as i64 - shift;
+    let negative = a.is_negative() != b.is_negative();
+    let mut status = 0;
+    if r == 0 {
+        let ideal = a.exponent() as i64 - b.exponent() as i64;
+        while exponent < ideal && q % 10 == 0 {
+            q /= 10;
+            exponent += 1;
+        }
+    } else {
+        status = dn::DEC_Inexact | dn::DEC_Rounded;
+        let twice = r.checked_mul(2)?;
+        let up = match ctx.round {
+            dn::DEC_ROUND_DOWN => false,
+            dn::DEC_ROUND_UP => true,
+            dn::DEC_ROUND_CEILING => !negative,
+            dn::DEC_ROUND_FLOOR => negative,
+            dn::DEC_ROUND_HALF_UP => twice >= y,
+            dn::DEC_ROUND_HALF_DOWN => twice > y,
+            dn::DEC_ROUND_HALF_EVEN => twice > y || (twice == y && q % 2 == 1),
+            dn::DEC_ROUND_05UP => q % 5 == 0,
+            _ => return None,
+        };
+        if up {
+            q += 1;
+            if q == 10u128.pow(ctx.prec as u32) {
+                q /= 10;
+                exponent += 1;
+            }
+        }
+    }
+    let adjusted = exponent + decimal_digits(q) - 1;
+    if adjusted > ctx.emax as i64 || adjusted < ctx.emin as i64 {
+        return None;
+    }
+    Some((from_u128(q, exponent as i32, negative), status))
+}
+
+/// The value of an integer of at most 9 digits and exponent 0 (decNumberToInt32's domain).
+fn small_integer(n: &Num) -> Option<i64> {
+    let mut raw = Ctx { prec: 9, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round: dn::DEC_ROUND_HALF_EVEN, clamp: 0 }.raw();
+    // SAFETY: reads only.
+    let v = unsafe { dn::decNumberToInt32(n.ptr(), &mut raw) };
+    (raw.status == 0 && n.digits() <= 9).then_some(v as i64)
+}
+
 /// `f(a)` in `ctx`: the result and the status it raised.
 pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
     let fa = f as usize;
     let math = [dn::decNumberExp as Op1 as usize, dn::decNumberLn as Op1 as usize, dn::decNumberLog10 as Op1 as usize];
+    if (math.contains(&fa) || fa == dn::decNumberSquareRoot as Op1 as usize) && a.is_finite() {
+        let trial = a.digits() as i64 * 2 + 50;
+        // exp, ln and log10 at decNumber's math limits (a result in range is the same).
+        let narrow = |c: &Ctx| Ctx { emax: c.emax.min(MAX_MATH), emin: c.emin.max(-MAX_MATH), ..*c };
+        if let Some(found) = exact_at_trial(ctx, trial, |c| op1_raw(&narrow(c), f, a)) {
+            return found;
+        }
+    }
     if math.contains(&fa) && (ctx.prec > MAX_MATH || ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
         // A wider context than decNumber's math allows: computed within its limits, which is
         // right unless the result leaves its exponent range, or is inexact where the precision
         // was cut (then decNumber's InvalidContext: see the README's decimal section).
         let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
-        let (r, status) = op1_raw(&narrow, f, a);
+        let (r, status) = math_op(&narrow, f, a);
         let range_ok = status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped) == 0;
         let prec_ok = ctx.prec <= MAX_MATH || status & (dn::DEC_Inexact | dn::DEC_Rounded) == 0;
         if range_ok && prec_ok {
             return (r, status);
         }
         return op1_raw(ctx, f, a);
+    }
+    if math.contains(&fa) {
+        return math_op(ctx, f, a);
+    }
+    op1_raw(ctx, f, a)
+}
+
+/// exp, ln and log10 correctly rounded, as libmpdec's: decNumber's are within an ulp but not
+/// always the correctly rounded one (logs.decTest lnx116: ln 0.9 at precision 16). Computed with
+/// 3 more digits (then 20): when those are not next to a rounding boundary of the context's
+/// rounding, that result rounded to the context is the correctly rounded one. Near the exponent
+/// limits, or exact, decNumber's own.
+fn math_op(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
+    for extra in [3usize, 20] {
+        if ctx.prec as i64 + extra as i64 > MAX_MATH as i64 {
+            break;
+        }
+        let wide = Ctx { prec: ctx.prec + extra as i32, clamp: 0, ..*ctx };
+        let (r, status) = op1_raw(&wide, f, a);
+        let limits = dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped;
+        if !r.is_finite() || status & dn::DEC_Inexact == 0 || status & limits != 0 || r.digits() != wide.prec {
+            break;
+        }
+        let digits = r.coefficient_digits();
+        let tail = &digits[digits.len() - extra..];
+        let all = |d: u8, t: &[u8]| t.iter().all(|&x| x == d);
+        let half = matches!(ctx.round, dn::DEC_ROUND_HALF_UP | dn::DEC_ROUND_HALF_DOWN | dn::DEC_ROUND_HALF_EVEN);
+        // Within one unit of the last extra digit from the boundary: 50..0 for the half
+        // roundings, 00..0 for the others (the true value may lie on either side).
+        let ambiguous = if half {
+            (tail[0] == 5 && all(0, &tail[1..])) || (tail[0] == 4 && all(9, &tail[1..]))
+                || (tail[0] == 5 && all(0, &tail[1..extra - 1]) && tail[extra - 1] == 1)
+        } else {
+            all(0, tail) || all(9, tail) || (all(0, &tail[..extra - 1]) && tail[extra - 1] == 1)
+        };
+        if ambiguous {
+            continue;
+        }
+        let (rounded, more) = op1_raw(ctx, dn::decNumberPlus, &r);
+        return (rounded, more | dn::DEC_Inexact | dn::DEC_Rounded);
     }
     op1_raw(ctx, f, a)
 }
@@ -341,10 +581,39 @@ fn op1_raw(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
     let mut r = Num::with_capacity(room(ctx, &[a], bound1(f, a)));
     // SAFETY: the result has room for the context's precision and the operand's digits.
     unsafe { f(r.mut_ptr(), a.ptr(), &mut raw) };
-    (r, raw.status)
+    fold_down(ctx, r, raw.status)
 }
 
 pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
+    let (r, status) = op2_inner(ctx, f, a, b);
+    if f as usize == dn::decNumberPower as Op2 as usize && status & dn::DEC_Overflow != 0 && r.is_infinite() {
+        // decNumber's power overflows to Infinity whatever the rounding (ROUND_DOWN: the
+        // largest finite number).
+        let (o, more) = overflow_result(ctx, r.is_negative());
+        return (o, status | more);
+    }
+    (r, status)
+}
+
+fn op2_inner(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
+    if f as usize == dn::decNumberDivide as Op2 as usize {
+        if let Some(found) = small_quotient(ctx, a, b) {
+            return found;
+        }
+    }
+    if f as usize == dn::decNumberPower as Op2 as usize
+        && b.is_finite()
+        && !b.is_zero()
+        && (b.exponent() as i64) < -(MAX_MATH as i64)
+        && b.adjusted() < -(ctx.prec as i64 + 20)
+        && ctx.prec < MAX_MATH - 20
+    {
+        // An exponent past decNumber's math limits (10 ** 1E-999999999, extra.decTest extr1700)
+        // but so small that x**y = e**(y ln x) is 1 within far less than an ulp: the same power
+        // with 1E-(prec+20) of the same sign rounds the same way.
+        let tiny = Num::from_parts(&[1], -(ctx.prec + 20), if b.is_negative() { dn::DECNEG } else { 0 });
+        return op2_inner(ctx, f, a, &tiny);
+    }
     // rotate and shift work on the last `prec` digits of a longer coefficient (the spec's
     // Python reading, which CPython's libmpdec shares); decNumber would leave it whole.
     let fa = f as usize;
@@ -391,7 +660,7 @@ pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
     if ctx.prec as usize > SMALL_PREC && a.is_finite() && b.is_finite() && !b.is_zero() {
         // decNumber's division sizes its work areas by the precision: at MAX_PREC it faults
         // (wasm32). An integer quotient and its remainder need only the digits the operands
-        // give; a true quotient is tried at a modest precision, which is the answer when exact.
+        // give.
         let (da, db) = (a.digits() as i64, b.digits() as i64);
         let integer_ops = [
             dn::decNumberDivideInteger as Op2 as usize,
@@ -402,19 +671,32 @@ pub fn op2(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
             let quotient = (a.adjusted() - b.adjusted() + 2).max(1);
             let needed = quotient + da.max(db) + 2;
             if needed < ctx.prec as i64 {
-                return op2_raw(&Ctx { prec: needed as i32, ..*ctx }, f, a, b);
-            }
-        } else if fa == dn::decNumberDivide as Op2 as usize {
-            let trial = da + db + 50;
-            if trial < ctx.prec as i64 {
-                let (r, status) = op2_raw(&Ctx { prec: trial as i32, ..*ctx }, f, a, b);
-                if status & (dn::DEC_Inexact | dn::DEC_Rounded) == 0 {
-                    return (r, status);
+                // Etiny (Emin - prec + 1) kept where it was, so that a subnormal remainder is the
+                // same; the Subnormal flag then by the context's own Emin.
+                let emin = (ctx.emin as i64 - (ctx.prec as i64 - needed)).max(DEC_MIN_EMIN as i64) as i32;
+                let (r, mut status) = op2_raw(&Ctx { prec: needed as i32, emin, ..*ctx }, f, a, b);
+                if r.is_finite() && !r.is_zero() && r.adjusted() < ctx.emin as i64 {
+                    status |= dn::DEC_Subnormal;
                 }
-                if ctx.prec > 1_000_000 {
-                    return (Num::from_parts(&[], 0, dn::DECNAN), dn::DEC_Insufficient_storage);
-                }
+                return (r, status);
             }
+        }
+    }
+    if (fa == dn::decNumberDivide as Op2 as usize || fa == dn::decNumberPower as Op2 as usize) && a.is_finite() && b.is_finite() {
+        // An exact quotient has at most the dividend's digits and 2.33 for each of the
+        // divisor's (1/2**k has 0.7k digits where 2**k has 0.3k); an exact integer power n, n
+        // times the base's digits (and that again for a negative n's reciprocal).
+        let (da, db) = (a.digits() as i64, b.digits() as i64);
+        let trial = match (fa == dn::decNumberPower as Op2 as usize).then(|| small_integer(b)).flatten() {
+            Some(n) => da * n.abs().max(1) * 3 + 50,
+            None => (da + db) * 3 + 50,
+        };
+        // A power at decNumber's math limits (for a non-integer exponent; a result in range is
+        // the same); a quotient in the context's exponent range.
+        let power = fa == dn::decNumberPower as Op2 as usize;
+        let narrow = |c: &Ctx| if power { Ctx { emax: c.emax.min(MAX_MATH), emin: c.emin.max(-MAX_MATH), ..*c } } else { *c };
+        if let Some(found) = exact_at_trial(ctx, trial, |c| op2_raw(&narrow(c), f, a, b)) {
+            return found;
         }
     }
     if fa == dn::decNumberScaleB as Op2 as usize {
@@ -443,15 +725,47 @@ fn op2_raw(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
     let mut r = Num::with_capacity(room(ctx, &[a, b], bound2(f, a, b)));
     // SAFETY: as op1.
     unsafe { f(r.mut_ptr(), a.ptr(), b.ptr(), &mut raw) };
-    (r, raw.status)
+    fold_down(ctx, r, raw.status)
 }
 
 pub fn op3(ctx: &Ctx, f: Op3, a: &Num, b: &Num, c: &Num) -> (Num, u32) {
+    if f as usize == dn::decNumberFMA as Op3 as usize {
+        // decNumber's fma takes only contexts and operands within its math limits (999999);
+        // CPython's any. Finite operands: the product exactly, then the sum rounded once (our
+        // add). Specials: decNumber's, in a context narrowed to those limits (their results do
+        // not depend on the range).
+        if a.is_finite() && b.is_finite() && c.is_finite() {
+            let digits = (a.digits() as i64 + b.digits() as i64).min(DEC_MAX_DIGITS as i64) as i32;
+            let wide = Ctx { prec: digits, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round: ctx.round, clamp: 0 };
+            let (product, status) = op2_raw(&wide, dn::decNumberMultiply, a, b);
+            if status == 0 {
+                return op2(ctx, dn::decNumberAdd, &product, c);
+            }
+        }
+        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+        return op3_raw(&narrow, f, a, b, c);
+    }
+    op3_raw(ctx, f, a, b, c)
+}
+
+fn op3_raw(ctx: &Ctx, f: Op3, a: &Num, b: &Num, c: &Num) -> (Num, u32) {
     let mut raw = ctx.raw();
     let mut r = Num::with_capacity(room(ctx, &[a, b, c], None));
     // SAFETY: as op1.
     unsafe { f(r.mut_ptr(), a.ptr(), b.ptr(), c.ptr(), &mut raw) };
-    (r, raw.status)
+    fold_down(ctx, r, raw.status)
+}
+
+/// `a` rescaled to `exponent` with `round`, however many digits that takes (format's fixed
+/// point: no precision limit, no status); None past decNumber's range.
+pub fn rescale(a: &Num, exponent: i32, round: dn::rounding) -> Option<Num> {
+    let digits = (a.adjusted() - exponent as i64 + 2).max(1);
+    if digits > 100_000_000 {
+        return None;
+    }
+    let wide = Ctx { prec: digits as i32, emax: DEC_MAX_EMAX, emin: DEC_MIN_EMIN, round, clamp: 0 };
+    let (r, status) = op2_raw(&wide, dn::decNumberQuantize, a, &Num::from_parts(&[1], exponent, 0));
+    (status & dn::DEC_Invalid_operation == 0).then_some(r)
 }
 
 /// An operation whose result never rounds (copies): room for the operand's digits.
