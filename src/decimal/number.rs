@@ -430,11 +430,23 @@ fn from_u128(c: u128, exponent: i32, negative: bool) -> Num {
     n
 }
 
+/// 10**k for k in 0..=38 (u128 powers and logarithms are multiplications, library calls on
+/// wasm32).
+const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut k = 1;
+    while k < 39 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
 fn decimal_digits(v: u128) -> i64 {
     if v <= u64::MAX as u128 {
         return (v as u64).checked_ilog10().map_or(1, |d| d as i64 + 1);
     }
-    v.ilog10() as i64 + 1
+    (20..39).find(|&k| v < POW10[k]).unwrap_or(39) as i64
 }
 
 /// The quotient of two finite non-zero numbers whose scaled dividend fits 128 bits, in a
@@ -454,8 +466,8 @@ fn small_quotient(ctx: &Ctx, a: &Num, b: &Num) -> Option<(Num, u32)> {
     if shift < 0 || dx + shift + 1 > 38 {
         return None;
     }
-    let mut scaled = x.checked_mul(10u128.checked_pow(shift as u32)?)?;
-    if scaled < y.checked_mul(10u128.pow(ctx.prec as u32 - 1))? {
+    let mut scaled = x.checked_mul(POW10[shift as usize])?;
+    if scaled < y.checked_mul(POW10[ctx.prec as usize - 1])? {
         shift += 1;
         scaled = scaled.checked_mul(10)?;
     }
@@ -487,7 +499,7 @@ fn small_quotient(ctx: &Ctx, a: &Num, b: &Num) -> Option<(Num, u32)> {
         };
         if up {
             q += 1;
-            if q == 10u128.pow(ctx.prec as u32) {
+            if q == POW10[ctx.prec as usize] {
                 q /= 10;
                 exponent += 1;
             }
