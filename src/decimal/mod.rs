@@ -1199,7 +1199,7 @@ mod decimal_module {
             base.modpow(&exponent, &mi)
         };
         let mut n = Num::parse_exact(&r.to_string()).0;
-        if a.is_negative() && exponent_is_odd(b) {
+        if a.is_negative() && integral_is_odd(b) {
             n = n.with_sign(true);
         }
         Ok(PyDecimal::new(n).into_pyobject(vm))
@@ -1215,7 +1215,7 @@ mod decimal_module {
     }
 
     /// Whether an integral number is odd: its units digit.
-    fn exponent_is_odd(n: &Num) -> bool {
+    fn integral_is_odd(n: &Num) -> bool {
         let e = n.exponent() as i64;
         if e > 0 {
             return false;

@@ -223,6 +223,11 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// This context with its exponent range within decNumber's math limits (exp, ln, log10,
+    /// non-integer powers, fma take no wider; a result in range is the same).
+    fn math_range(&self) -> Ctx {
+        Ctx { emax: self.emax.min(MAX_MATH), emin: self.emin.max(-MAX_MATH), ..*self }
+    }
     pub fn raw(&self) -> dn::decContext {
         dn::decContext {
             digits: self.prec.clamp(1, DEC_MAX_DIGITS),
@@ -527,7 +532,7 @@ pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
     if (math.contains(&fa) || fa == dn::decNumberSquareRoot as Op1 as usize) && a.is_finite() {
         let trial = a.digits() as i64 * 2 + 50;
         // exp, ln and log10 at decNumber's math limits (a result in range is the same).
-        let narrow = |c: &Ctx| Ctx { emax: c.emax.min(MAX_MATH), emin: c.emin.max(-MAX_MATH), ..*c };
+        let narrow = |c: &Ctx| c.math_range();
         if let Some(found) = exact_at_trial(ctx, trial, |c| op1_raw(&narrow(c), f, a)) {
             return found;
         }
@@ -536,7 +541,7 @@ pub fn op1(ctx: &Ctx, f: Op1, a: &Num) -> (Num, u32) {
         // A wider context than decNumber's math allows: computed within its limits, which is
         // right unless the result leaves its exponent range, or is inexact where the precision
         // was cut (then decNumber's InvalidContext: see the README's decimal section).
-        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), ..ctx.math_range() };
         let (r, status) = math_op(&narrow, f, a);
         let range_ok = status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped) == 0;
         let prec_ok = ctx.prec <= MAX_MATH || status & (dn::DEC_Inexact | dn::DEC_Rounded) == 0;
@@ -662,7 +667,7 @@ fn op2_inner(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
     }
     if fa == dn::decNumberPower as Op2 as usize && ctx.prec <= MAX_MATH && (ctx.emax > MAX_MATH || ctx.emin < -MAX_MATH) {
         // As exp/ln/log10 in op1: decNumber's non-integer powers take exponents up to 999999.
-        let narrow = Ctx { emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+        let narrow = ctx.math_range();
         let (r, status) = op2_raw(&narrow, f, a, b);
         if status & (dn::DEC_Overflow | dn::DEC_Underflow | dn::DEC_Subnormal | dn::DEC_Clamped | dn::DEC_Invalid_context) == 0 {
             return (r, status);
@@ -706,7 +711,7 @@ fn op2_inner(ctx: &Ctx, f: Op2, a: &Num, b: &Num) -> (Num, u32) {
         // A power at decNumber's math limits (for a non-integer exponent; a result in range is
         // the same); a quotient in the context's exponent range.
         let power = fa == dn::decNumberPower as Op2 as usize;
-        let narrow = |c: &Ctx| if power { Ctx { emax: c.emax.min(MAX_MATH), emin: c.emin.max(-MAX_MATH), ..*c } } else { *c };
+        let narrow = |c: &Ctx| if power { c.math_range() } else { *c };
         if let Some(found) = exact_at_trial(ctx, trial, |c| op2_raw(&narrow(c), f, a, b)) {
             return found;
         }
@@ -754,7 +759,7 @@ pub fn op3(ctx: &Ctx, f: Op3, a: &Num, b: &Num, c: &Num) -> (Num, u32) {
                 return op2(ctx, dn::decNumberAdd, &product, c);
             }
         }
-        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), emax: ctx.emax.min(MAX_MATH), emin: ctx.emin.max(-MAX_MATH), ..*ctx };
+        let narrow = Ctx { prec: ctx.prec.min(MAX_MATH), ..ctx.math_range() };
         return op3_raw(&narrow, f, a, b, c);
     }
     op3_raw(ctx, f, a, b, c)
